@@ -1,0 +1,380 @@
+"""`clientela run`: execute the stage notebooks in order with Papermill, as a scheduler needs it.
+
+A scheduler needs four things from a run: an exit code it can trust, a message that says which
+stage failed and why, a history of runs, and outputs that are never half-written. So every run
+gets its own folders, the manifest is rewritten after each stage, and `latest` moves only when
+the whole pipeline passed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from helpers.registry import RegistryError, load_registry
+from helpers.run_context import read_stage_record, resolve_reference_date
+from helpers.run_index import write_index
+from helpers.storage import read_json, write_json
+
+STAGE_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+PATH_PARAMS = ("sources", "processed_dir", "reports_dir", "truth_path")
+MANIFEST = "run_manifest.json"
+
+
+class RunError(RuntimeError):
+    """The run cannot start or continue; the message says what to do."""
+
+
+@dataclass
+class Stage:
+    name: str  # e.g. 01_ingest_profile
+    notebook: Path
+
+    @property
+    def number(self) -> str:
+        return self.name[:2]
+
+
+@dataclass
+class RunOptions:
+    sources: str | None = None
+    run_id: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    from_stage: str | None = None
+    to_stage: str | None = None
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The folder holding config/pipeline.yaml: the working directory or one of its parents."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "config" / "pipeline.yaml").exists() and (folder / "notebooks").is_dir():
+            return folder
+    raise RunError(
+        f"no Clientela project found at or above {here}: expected config/pipeline.yaml and "
+        "notebooks/. Run from the project folder or pass --project."
+    )
+
+
+def discover_stages(root: Path) -> list[Stage]:
+    stages = [
+        Stage(p.stem, p) for p in sorted((root / "notebooks").glob("*.ipynb")) if STAGE_RE.match(p.name)
+    ]
+    if not stages:
+        raise RunError(f"no stage notebooks (NN_name.ipynb) in {root / 'notebooks'}")
+    return stages
+
+
+def parse_set(items: list[str]) -> dict[str, Any]:
+    """`--set key=value` pairs; values are read as YAML so numbers, booleans and null work."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise RunError(f"--set {item!r}: expected key=value")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value) if value.strip() else None
+    return out
+
+
+def load_parameters(root: Path, options: RunOptions) -> dict[str, Any]:
+    path = root / "config" / "pipeline.yaml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    unknown = set(options.overrides) - set(params)
+    if unknown:
+        raise RunError(
+            f"--set {', '.join(sorted(unknown))}: not a parameter of config/pipeline.yaml; "
+            f"known parameters: {', '.join(sorted(params))}"
+        )
+    params.update(options.overrides)
+    if options.sources:
+        params["sources"] = options.sources
+    for key in PATH_PARAMS:  # relative paths are relative to the project, wherever we run from
+        if params.get(key):
+            p = Path(str(params[key])).expanduser()
+            params[key] = str(p if p.is_absolute() else (Path.cwd() if key == "sources" and options.sources else root) / p)
+    params["reference_date"] = resolve_reference_date(params.get("reference_date")).isoformat()
+    if params.get("truth_path") and not Path(params["truth_path"]).exists():
+        raise RunError(f"truth_path {params['truth_path']} does not exist")
+    return params
+
+
+def select_stages(stages: list[Stage], from_stage: str | None, to_stage: str | None) -> tuple[int, int]:
+    def index(key: str, flag: str) -> int:
+        for i, s in enumerate(stages):
+            if key in (s.name, s.number, s.name[3:]) or s.number == key.zfill(2):
+                return i
+        raise RunError(f"{flag} {key!r}: no such stage; stages are {', '.join(s.name for s in stages)}")
+
+    first = index(from_stage, "--from") if from_stage else 0
+    last = index(to_stage, "--to") if to_stage else len(stages) - 1
+    if first > last:
+        raise RunError(f"--from {from_stage} comes after --to {to_stage}")
+    return first, last
+
+
+def new_run_id(processed_dir: Path) -> str:
+    base = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id, n = base, 1
+    while (processed_dir / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+class Runner:
+    def __init__(self, root: Path, options: RunOptions, out: TextIO = sys.stdout):
+        self.root = root
+        self.options = options
+        self.out = out
+        self.stages = discover_stages(root)
+        self.params = load_parameters(root, options)
+        self.processed_dir = Path(self.params["processed_dir"])
+        self.reports_dir = Path(self.params["reports_dir"])
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        try:
+            registry = load_registry(self.params["sources"])
+        except RegistryError as exc:
+            self.say(f"clientela: the run did not start.\n{exc}")
+            return 2
+        first, last = select_stages(self.stages, self.options.from_stage, self.options.to_stage)
+        run_id, manifest = self._prepare_run(first)
+        run_dir = self.processed_dir / run_id
+        report_dir = self.reports_dir / run_id
+        self.say(
+            f"clientela run {run_id}: {len(registry.sources)} sources from {self.params['sources']}; "
+            f"stages {self.stages[first].name} → {self.stages[last].name}"
+        )
+        started = time.monotonic()
+        failed = None
+        for i in range(first, last + 1):
+            stage = self.stages[i]
+            self.say(f"[{i + 1}/{len(self.stages)}] {stage.name} …")
+            result = self._run_stage(stage, run_id, run_dir, report_dir)
+            self._store(manifest, result)
+            self._save(manifest, run_dir, report_dir)
+            if result["status"] != "passed":
+                failed = result
+                break
+            self.say(f"      passed in {result['seconds']:.1f} s{_headline_text(result.get('headline'))}")
+
+        complete = failed is None and all(
+            s["status"] in ("passed", "reused") for s in manifest["stages"]
+        ) and len(manifest["stages"]) == len(self.stages)
+        manifest["ended_at"] = _now()
+        manifest["seconds"] = round(time.monotonic() - started, 2)
+        manifest["status"] = "failed" if failed else ("passed" if complete else "partial")
+        manifest["latest"] = complete
+        self._save(manifest, run_dir, report_dir)
+        if failed:
+            self.say(
+                f"clientela: stage {failed['name']} FAILED — {failed['error']}\n"
+                f"  executed notebook kept for debugging: {failed['notebook']}\n"
+                f"  manifest: {run_dir / MANIFEST}\n"
+                "  'latest' was not moved; the previous good run is untouched."
+            )
+            return 1
+        if complete:
+            self._move_latest(run_id)
+            self._prune(int(self.params.get("keep_runs") or 0), run_id)
+            self.say(f"clientela: run {run_id} passed in {manifest['seconds']:.0f} s; 'latest' now points to it.")
+        else:
+            self.say(f"clientela: stages run passed ({manifest['seconds']:.0f} s); a partial run does not move 'latest'.")
+        self.say(f"  report:   {report_dir / 'index.html'}\n  manifest: {run_dir / MANIFEST}")
+        return 0
+
+    def _prepare_run(self, first: int) -> tuple[str, dict]:
+        """A fresh run folder, or one that continues (--from) an earlier run's outputs."""
+        requested = self.options.run_id
+        if requested and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", requested) or requested == "latest":
+            raise RunError(f"--run-id {requested!r}: use letters, digits, '.', '_' or '-' (and not 'latest')")
+        existing = requested and (self.processed_dir / requested / MANIFEST).exists()
+        if first > 0 and existing:
+            manifest = read_json(self.processed_dir / requested / MANIFEST)
+            keep = {s.name for s in self.stages[:first]}
+            manifest["stages"] = [s for s in manifest["stages"] if s["name"] in keep]
+            return requested, manifest
+        if existing:
+            raise RunError(f"run {requested} already exists in {self.processed_dir}; choose another --run-id")
+        run_id = requested or new_run_id(self.processed_dir)
+        run_dir = self.processed_dir / run_id
+        stages: list[dict] = []
+        if first > 0:
+            stages = self._seed_from_latest(run_dir, first)
+        (self.reports_dir / run_id).mkdir(parents=True, exist_ok=True)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "run_id": run_id,
+            "status": "running",
+            "started_at": _now(),
+            "ended_at": None,
+            "seconds": None,
+            "parameters": self.params,
+            "registry": self.params["sources"],
+            "stages": stages,
+            "latest": False,
+        }
+        return run_id, manifest
+
+    def _seed_from_latest(self, run_dir: Path, first: int) -> list[dict]:
+        latest = self.processed_dir / "latest"
+        if not (latest / MANIFEST).exists():
+            raise RunError(
+                f"--from {self.stages[first].name}: there is no previous good run to take the earlier "
+                "stages' outputs from; run the whole pipeline once first"
+            )
+        previous = read_json(latest / MANIFEST)
+        shutil.copytree(latest.resolve(), run_dir, ignore=shutil.ignore_patterns(MANIFEST))
+        keep = {s.name for s in self.stages[:first]}
+        stages = [dict(s, status="reused", reused_from=previous["run_id"]) for s in previous["stages"] if s["name"] in keep]
+        return stages
+
+    def _run_stage(self, stage: Stage, run_id: str, run_dir: Path, report_dir: Path) -> dict:
+        import papermill as pm
+
+        out_nb = report_dir / f"{stage.name}.ipynb"
+        declared = pm.inspect_notebook(str(stage.notebook))
+        params = {"run_id": run_id, **self.params}
+        params = {k: v for k, v in params.items() if k in declared}
+        result: dict[str, Any] = {
+            "name": stage.name,
+            "status": "running",
+            "started_at": _now(),
+            "notebook": str(out_nb),
+            "html": None,
+            "error": None,
+        }
+        t0 = time.monotonic()
+        os.environ.setdefault("PYTHONHASHSEED", "0")
+        os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        try:
+            pm.execute_notebook(
+                str(stage.notebook),
+                str(out_nb),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(stage.notebook.parent),
+                progress_bar=self.out.isatty() if hasattr(self.out, "isatty") else False,
+                request_save_on_cell_execute=True,
+            )
+            result["status"] = "passed"
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message naming the stage
+            result["status"] = "failed"
+            result["error"] = _describe_failure(exc)
+        result["ended_at"] = _now()
+        result["seconds"] = round(time.monotonic() - t0, 2)
+        record = read_stage_record(run_dir, stage.name) if result["status"] == "passed" else None
+        if record:
+            for key in ("rows_in", "rows_out", "headline", "metrics", "outputs"):
+                result[key] = record.get(key)
+        elif result["status"] == "passed":
+            result["headline"] = {}
+        if out_nb.exists():
+            result["html"] = str(render_html(out_nb))
+        return result
+
+    def _store(self, manifest: dict, result: dict) -> None:
+        manifest["stages"] = [s for s in manifest["stages"] if s["name"] != result["name"]] + [result]
+        order = {s.name: i for i, s in enumerate(self.stages)}
+        manifest["stages"].sort(key=lambda s: order.get(s["name"], 99))
+
+    def _save(self, manifest: dict, run_dir: Path, report_dir: Path) -> None:
+        write_json(manifest, run_dir / MANIFEST)
+        write_index(manifest, report_dir / "index.html", [s.name for s in self.stages])
+
+    # -- history ----------------------------------------------------------------------------
+
+    def _move_latest(self, run_id: str) -> None:
+        for base in (self.processed_dir, self.reports_dir):
+            link, tmp = base / "latest", base / ".latest.tmp"
+            if tmp.is_symlink() or tmp.exists():
+                tmp.unlink()
+            tmp.symlink_to(run_id, target_is_directory=True)
+            os.replace(tmp, link)
+
+    def _prune(self, keep: int, current: str) -> None:
+        """Keep the newest `keep` runs (by start time) as dated backups; never the latest one."""
+        if keep <= 0:
+            return
+        runs = []
+        for d in self.processed_dir.iterdir():
+            if d.is_dir() and not d.is_symlink() and (d / MANIFEST).exists():
+                runs.append((read_json(d / MANIFEST).get("started_at") or "", d.name))
+        runs.sort(reverse=True)
+        for _, name in runs[keep:]:
+            if name == current:
+                continue
+            shutil.rmtree(self.processed_dir / name, ignore_errors=True)
+            shutil.rmtree(self.reports_dir / name, ignore_errors=True)
+
+
+def render_html(notebook: Path) -> Path:
+    """The stage report for readers: outputs only, no code (ARCHITECTURE: 'no code')."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    out = notebook.with_suffix(".html")
+    from helpers.storage import write_text
+
+    write_text(body, out)
+    return out
+
+
+def _describe_failure(exc: Exception) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        value = _strip_ansi(str(exc.evalue)).strip()
+        return f"{exc.ename}: {value} (cell {exc.exec_count})"
+    text = _strip_ansi(str(exc)).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" + ("" if text else traceback.format_exc(limit=1))
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def _headline_text(headline: dict | None) -> str:
+    if not headline:
+        return ""
+    return " · " + ", ".join(f"{k}: {_fmt(v)}" for k, v in headline.items())
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+    return str(v)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run(root: Path, options: RunOptions, out: TextIO = sys.stdout) -> int:
+    try:
+        return Runner(root, options, out).run()
+    except RunError as exc:
+        print(f"clientela: {exc}", file=out, flush=True)
+        return 2
