@@ -17,7 +17,7 @@ CRM_ROWS = [
     "C001;Sr.;José;García López;04/03/1985;jose.garcia@gmail.com;612 345 678;Madrid;ES;01/02/2024",
     "C002;Sra.;María;Pérez;;MARIA.P@HOTMIAL.COM;+34 699 111 222;Sevilla;ES;",
     "",  # an empty line in the middle of the file
-    "C003;Mr;Rob;Smith;12/11/1970;rob@example.co.uk;07700 900123;Calle Mayor; 5;GB;03/03/2023",  # unquoted ;
+    "C003;Mr;Rob;Smith;12/11/1970;rob.smith@btinternet.com;07700 900123;Calle Mayor; 5;GB;03/03/2023",  # unquoted ;
     "C004;;Ana;Souza;01/01/1990;ana@uol.com.br;11 98765-4321;São Paulo;BR;05/05/2025",
 ]
 
@@ -36,7 +36,7 @@ def write_shop(path: Path) -> None:
         {"customer_id": "E1", "email": "jose.garcia@gmail.com", "first_name": "Pepe", "last_name": "Garcia",
          "created_at": "2024-01-02T10:00:00+01:00", "accepts_marketing": True,
          "address": {"line1": "Calle Mayor 5", "city": "Madrid", "zip": "28013", "country_code": "ES"}},
-        {"customer_id": "E2", "email": "kate@example.com", "first_name": "Kate", "last_name": "Jones",
+        {"customer_id": "E2", "email": "kate.jones@outlook.com", "first_name": "Kate", "last_name": "Jones",
          "created_at": "2025-05-06T11:00:00+00:00", "accepts_marketing": False,
          "address": {"line1": "1 High St", "city": "London", "zip": "SW1A 1AA", "country_code": "GB"}},
     ]
@@ -51,14 +51,14 @@ def write_leads(path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Leads")
     ws.write_row(0, 0, ["Lead #", "Name", "E-mail", "Birthday"])
-    ws.write_row(1, 0, [1, "GARCIA, José", "jose.garcia@gmail.com", 31111])
-    ws.write_row(2, 0, [2, "Kate Jones", "kate@example.com", "3/4/1985"])
-    ws.write_row(4, 0, [3, "Bill Gates", "bill@example.com", None])  # row 4 left empty on purpose
+    ws.write_row(1, 0, [1, "GARCIA, José", "jose.garcia@gmail.com", 31110])  # Excel serial of 1985-03-04
+    ws.write_row(2, 0, [2, "Kate Jones", "kate.jones@outlook.com", "3/4/1985"])
+    ws.write_row(4, 0, [3, "Bill Gates", "bill.gates@yahoo.com", None])  # row 4 left empty on purpose
     wb.close()
 
 
 def write_unsubscribes(path: Path) -> None:
-    path.write_text("email,unsubscribed_at\nKATE@example.com,2026-01-01\n", encoding="utf-8")
+    path.write_text("email,unsubscribed_at\nKATE.JONES@outlook.com,2026-01-01\n", encoding="utf-8")
 
 
 def write_orders(path: Path) -> None:
@@ -148,6 +148,8 @@ def mini_project(tmp_path: Path, mini_sources: Path) -> Path:
             backend: duckdb
             seed: 42
             keep_runs: 3
+            expectations_dir: {ROOT / "expectations"}
+            stale_after_cadences: 2
             """
         ),
         encoding="utf-8",

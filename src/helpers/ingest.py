@@ -449,3 +449,7 @@ def quarantine_reasons(quarantine: pd.DataFrame) -> pd.DataFrame:
         .size()
         .rename(columns={"size": "rows"})
     )
+
+
+def stale_sources(fresh: pd.DataFrame) -> list[str]:
+    return fresh.loc[fresh["stale"], "source"].tolist()

@@ -27,7 +27,7 @@ from helpers.run_index import write_index
 from helpers.storage import read_json, write_json
 
 STAGE_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-PATH_PARAMS = ("sources", "processed_dir", "reports_dir", "truth_path")
+PATH_PARAMS = ("sources", "processed_dir", "reports_dir", "truth_path", "expectations_dir")
 MANIFEST = "run_manifest.json"
 
 

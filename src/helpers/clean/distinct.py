@@ -1,0 +1,32 @@
+"""Run an expensive, row-wise parser once per distinct input and join the result back."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def per_distinct(
+    values: pd.Series | pd.DataFrame,
+    parse: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame:
+    """Apply `parse` to the distinct rows of `values` and return one result row per input row.
+
+    `parse` receives a DataFrame of distinct inputs (a Series is passed as a one-column frame
+    under its own name, default 'value'), with a fresh RangeIndex, and must return a DataFrame
+    with the same number of rows in the same order. Missing values are distinct inputs too, so
+    `parse` decides what a missing value means. The result carries the index of `values`.
+    """
+    frame = values.to_frame(name=values.name or "value") if isinstance(values, pd.Series) else values
+    if len(frame) == 0:
+        out = parse(frame.reset_index(drop=True))
+        return out.iloc[:0].set_axis(frame.index)
+    codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    distinct = frame.iloc[first].reset_index(drop=True)
+    parsed = parse(distinct)
+    if len(parsed) != len(distinct):
+        raise ValueError(f"parser returned {len(parsed)} rows for {len(distinct)} distinct inputs")
+    return parsed.reset_index(drop=True).iloc[codes].set_axis(frame.index)

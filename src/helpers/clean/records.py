@@ -1,0 +1,166 @@
+"""Stage 02 as one function: raw people records in, clean records and quarantine out.
+
+The order matters only where one standardiser feeds another: the country comes first because
+phones, postcodes, national ids and name conventions depend on it. Every standardised value is
+a new column (`<field>_std`, `<field>_valid`, …) beside the raw one, which is kept as given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from helpers.clean.addresses import standardise_addresses
+from helpers.clean.countries import standardise_countries
+from helpers.clean.dates import age_at, age_band, standardise_dates
+from helpers.clean.emails import standardise_emails
+from helpers.clean.flags import standardise_flag
+from helpers.clean.gender import m_means_by_group, standardise_gender
+from helpers.clean.names import standardise_names
+from helpers.clean.national_ids import standardise_national_ids
+from helpers.clean.phones import standardise_phones
+from helpers.clean.postcodes import standardise_postcodes
+from helpers.schema import PEOPLE, QUARANTINE_COLUMNS
+
+STAGE = "02_clean_standardise"
+NAME_COLUMNS = ["title", "first_name", "middle_name", "last_name", "full_name"]
+
+
+@dataclass
+class CleanResult:
+    clean: pd.DataFrame
+    quarantine: pd.DataFrame
+    reconciliation: pd.DataFrame  # per source: in, clean, quarantined, balanced
+
+
+def source_context(raw: pd.DataFrame, source_summary: pd.DataFrame) -> pd.DataFrame:
+    """Per-row registry facts: the source's default country and its own date format."""
+    facts = source_summary.set_index("source")[["default_country", "date_format"]]
+    return facts.reindex(raw["source"].to_numpy()).set_axis(raw.index)
+
+
+def _dates(values: pd.Series, formats: pd.Series, reference_date: date, kind: str, field: str) -> pd.DataFrame:
+    out = standardise_dates(values, formats, reference_date, kind=kind)
+    return out.rename(columns={c: c.replace("date", field, 1) for c in out.columns})
+
+
+def standardise_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date: date) -> pd.DataFrame:
+    """All standardised columns for the raw people records (same index, raw columns kept)."""
+    ctx = source_context(raw, source_summary)
+    country = standardise_countries(raw["country"], default=ctx["default_country"])
+    iso = country["country_std"]
+    names = standardise_names(raw[NAME_COLUMNS], iso)
+    dob = _dates(raw["date_of_birth"], ctx["date_format"], reference_date, "birth", "date_of_birth")
+    signup = _dates(raw["signup_date"], ctx["date_format"], reference_date, "event", "signup_date")
+    updated = _dates(raw["record_updated_at"], ctx["date_format"], reference_date, "event", "record_updated_at")
+    age = age_at(dob["date_of_birth_std"].where(dob["date_of_birth_valid"]), reference_date)
+    emails = standardise_emails(raw["email"])
+    phones = standardise_phones(raw["phone"], iso)
+    postcodes = standardise_postcodes(raw["postcode"], iso)
+    address_in = pd.concat(
+        [raw[["address_line1", "address_line2", "city", "region"]], postcodes[["postcode_std", "postcode_valid"]], iso], axis=1
+    )
+    addresses = standardise_addresses(address_in)
+    national = standardise_national_ids(raw["national_id"], iso)
+    flags = pd.DataFrame(
+        {f"{c}_std": standardise_flag(raw[c]) for c in ("email_opt_in", "phone_opt_in", "mail_opt_in")}
+    )
+    extras = pd.DataFrame(
+        {
+            "gender_std": standardise_gender(
+                raw["gender"], m_means_by_group(raw["gender"], raw["source"] + "|" + iso.fillna(""))
+            ),
+            "age": age,
+            "age_band": age_band(age),
+        }
+    )
+    return pd.concat(
+        [raw, country, names, extras, dob, signup, updated, emails, phones, postcodes, addresses, national, flags],
+        axis=1,
+    )
+
+
+def has_name(std: pd.DataFrame) -> pd.Series:
+    return std["first_name_std"].notna() | std["last_name_std"].notna()
+
+
+def has_contact(std: pd.DataFrame) -> pd.Series:
+    return (
+        std["email_valid"].fillna(False).astype(bool)
+        | std["phone_valid"].fillna(False).astype(bool)
+        | std["address_line1_std"].notna()
+    )
+
+
+def clean_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date: date) -> CleanResult:
+    """Standardise, set aside exact duplicates and records without identity, and reconcile."""
+    std = standardise_people(raw.reset_index(drop=True), source_summary, reference_date)
+
+    content = ["source", "source_record_id"] + PEOPLE
+    duplicate = std.duplicated(subset=content, keep="first").to_numpy()
+    no_identity = (~has_name(std) & ~has_contact(std)).to_numpy() & ~duplicate
+    reasons = np.full(len(std), None, dtype=object)
+    if duplicate.any():
+        first_row = std.groupby(content, dropna=False, sort=False)["source_row_number"].transform("first")
+        reasons[duplicate] = "exact duplicate of record at row " + first_row[duplicate].astype(str).to_numpy()
+    reasons[no_identity] = "no usable identity: no name and no valid email, phone or address"
+    set_aside = duplicate | no_identity
+
+    clean = std.loc[~set_aside].reset_index(drop=True)
+    clean.insert(2, "record_key", _record_keys(clean))
+    quarantine = pd.DataFrame(
+        {
+            "source": std.loc[set_aside, "source"].to_numpy(),
+            "source_record_id": std.loc[set_aside, "source_record_id"].to_numpy(),
+            "source_row_number": pd.array(std.loc[set_aside, "source_row_number"].to_numpy(), dtype="Int64"),
+            "stage": STAGE,
+            "reason": reasons[set_aside],
+            "raw": _raw_text(raw.reset_index(drop=True).loc[set_aside]),
+        },
+        columns=QUARANTINE_COLUMNS,
+    )
+    return CleanResult(clean, quarantine, reconcile(raw, clean, quarantine))
+
+
+def _record_keys(clean: pd.DataFrame) -> pd.Series:
+    """`source:source_record_id`, unique; an id a source reused for different content gets ~row."""
+    key = clean["source"].astype(str) + ":" + clean["source_record_id"].astype(str)
+    clash = key.duplicated(keep=False)
+    return key.where(~clash, key + "~" + clean["source_row_number"].astype(str))
+
+
+def _raw_text(rows: pd.DataFrame) -> pd.Series:
+    """The quarantined record as `field=value` pairs: enough to understand it, nothing invented."""
+    present = rows[PEOPLE].astype("object")
+    parts = [np.where(present[c].notna(), c + "=" + present[c].astype(str) + "; ", "") for c in PEOPLE]
+    text = np.sum(np.vstack(parts).astype(object), axis=0) if len(rows) else np.array([], dtype=object)
+    return pd.Series(text, index=rows.index, dtype="object").str.rstrip("; ").to_numpy()
+
+
+def reconcile(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Per source: records in = clean + quarantined. `balanced` false means rows were lost."""
+    counts = pd.DataFrame(
+        {
+            "records_in": raw.groupby("source").size(),
+            "clean": clean.groupby("source").size(),
+            "quarantined": quarantine.groupby("source").size(),
+        }
+    ).fillna(0).astype(int)
+    counts["balanced"] = counts["records_in"] == counts["clean"] + counts["quarantined"]
+    return counts.reset_index(names="source")
+
+
+class ReconciliationError(RuntimeError):
+    """Records were lost or invented between stage 01 and stage 02."""
+
+
+def check_reconciliation(table: pd.DataFrame) -> None:
+    bad = table[~table["balanced"]]
+    if len(bad):
+        detail = "; ".join(
+            f"{r.source}: {r.records_in} in, {r.clean} clean + {r.quarantined} quarantined" for r in bad.itertuples()
+        )
+        raise ReconciliationError(f"people records do not reconcile between stages 01 and 02 — {detail}")

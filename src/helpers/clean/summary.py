@@ -1,0 +1,63 @@
+"""What stage 02 did to the data, in numbers a reader can check: per field, how many given
+values cleaning changed and how many remain invalid. Counts only — no values — so the tables
+can go into shareable reports.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# raw column -> (standardised column, validity column or None)
+FIELDS: dict[str, tuple[str, str | None]] = {
+    "title": ("title_std", None),
+    "first_name": ("first_name_std", None),
+    "last_name": ("last_name_std", None),
+    "gender": ("gender_std", None),
+    "date_of_birth": ("date_of_birth_std", "date_of_birth_valid"),
+    "email": ("email_std", "email_valid"),
+    "phone": ("phone_std", "phone_valid"),
+    "address_line1": ("address_line1_std", "address_valid"),
+    "city": ("city_std", None),
+    "postcode": ("postcode_std", "postcode_valid"),
+    "country": ("country_std", "country_valid"),
+    "national_id": ("national_id_std", "national_id_valid"),
+}
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d")
+    return values.astype("object").where(values.notna(), None).astype("string")
+
+
+def change_summary(clean: pd.DataFrame) -> pd.DataFrame:
+    """Per field: records giving it, share changed by standardisation, share still invalid."""
+    rows = []
+    for raw_col, (std_col, valid_col) in FIELDS.items():
+        if raw_col not in clean or std_col not in clean:
+            continue
+        raw = clean[raw_col].astype("object")
+        given = raw.notna() & raw.astype(str).str.strip().ne("")
+        std = _as_text(clean[std_col])
+        changed = given & (std.fillna("\0") != raw.astype("string").fillna("\0"))
+        invalid = given & ~clean[valid_col].fillna(False).astype(bool) if valid_col else None
+        n = int(given.sum())
+        rows.append(
+            {
+                "field": raw_col,
+                "given": n,
+                "changed": int(changed.sum()),
+                "changed_share": changed.sum() / n if n else float("nan"),
+                "invalid": None if invalid is None else int(invalid.sum()),
+                "invalid_share": None if invalid is None or not n else invalid.sum() / n,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("field")
+    table["invalid"] = table["invalid"].astype("Int64")
+    return table
+
+
+def email_corrections(clean: pd.DataFrame, top: int = 15) -> pd.DataFrame:
+    """The domain corrections applied (domains are not personal data), most frequent first."""
+    fixes = clean.loc[clean["email_corrected"].fillna(False).astype(bool), "email_correction"]
+    return fixes.value_counts().head(top).rename_axis("correction").rename("records").to_frame()

@@ -1,0 +1,158 @@
+"""Quality gates between stages, run with Great Expectations 1.x.
+
+Suites live in `expectations/<table>.yaml`: reviewable files in which business thresholds
+("at least 90% of emails valid") are written down with the reason, and changed by pull request,
+not in code. A gate runs its suite through a GX checkpoint that also renders Data Docs into the
+run's reports folder; a failed gate raises `GateFailed` naming the table and each failed
+expectation, which the runner reports as the stage's reason for failing.
+
+GX is told to keep no sample of unexpected values (`partial_unexpected_count: 0`): the Data Docs
+sit next to the stage reports and must not carry personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+
+
+class GateFailed(RuntimeError):
+    """A table did not meet its suite; the message names the table and the failed expectations."""
+
+
+@dataclass
+class GateResult:
+    table: str
+    success: bool
+    results: pd.DataFrame  # one row per expectation
+    docs_index: Path | None
+
+    def failures(self) -> pd.DataFrame:
+        return self.results[~self.results["success"]]
+
+    def message(self) -> str:
+        failed = self.failures()
+        lines = [
+            f"gate '{self.table}' failed {len(failed)} of {len(self.results)} expectations "
+            f"(suite expectations/{self.table}.yaml):"
+        ]
+        for _, r in failed.iterrows():
+            lines.append(f"  - {r['expectation']}: {r['detail']}")
+        if self.docs_index:
+            lines.append(f"  Data Docs: {self.docs_index}")
+        return "\n".join(lines)
+
+    def raise_if_failed(self) -> "GateResult":
+        if not self.success:
+            raise GateFailed(self.message())
+        return self
+
+
+def load_suite_spec(table: str, expectations_dir: str | Path) -> dict[str, Any]:
+    path = Path(expectations_dir) / f"{table}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no expectation suite for table '{table}': {path} does not exist")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(spec.get("expectations"), list) or not spec["expectations"]:
+        raise ValueError(f"{path}: a suite needs a non-empty 'expectations:' list")
+    for i, e in enumerate(spec["expectations"], start=1):
+        if not isinstance(e, dict) or "type" not in e:
+            raise ValueError(f"{path}: expectation #{i} needs a 'type' (e.g. expect_column_values_to_not_be_null)")
+    return spec
+
+
+def run_gate(
+    df: pd.DataFrame,
+    table: str,
+    expectations_dir: str | Path,
+    report_dir: str | Path,
+) -> GateResult:
+    """Validate `df` against `expectations/<table>.yaml`; render Data Docs under report_dir/gx."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    spec = load_suite_spec(table, expectations_dir)
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="file", project_root_dir=str(report_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    suite = context.suites.add_or_update(
+        gx.ExpectationSuite(
+            name=table,
+            expectations=[
+                {"type": e["type"], "kwargs": e.get("kwargs") or {}, "meta": e.get("meta") or {}}
+                for e in spec["expectations"]
+            ],
+            meta={"description": spec.get("description", "")},
+        )
+    )
+    source = context.data_sources.add_or_update_pandas("clientela_run")
+    try:
+        asset = source.get_asset(table)
+    except (LookupError, ValueError):
+        asset = source.add_dataframe_asset(table)
+    try:
+        batch = asset.get_batch_definition("whole_table")
+    except (KeyError, LookupError, ValueError):
+        batch = asset.add_batch_definition_whole_dataframe("whole_table")
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{table}_gate", data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{table}_checkpoint",
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            result_format=RESULT_FORMAT,
+        )
+    )
+    outcome = checkpoint.run(batch_parameters={"dataframe": df})
+    rows = []
+    for run_result in outcome.run_results.values():
+        for r in run_result.results:
+            rows.append(_result_row(r))
+    results = pd.DataFrame(rows)
+    docs = Path(report_dir) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return GateResult(table, bool(outcome.success), results, docs if docs.exists() else None)
+
+
+def _result_row(r: Any) -> dict[str, Any]:
+    config = r.expectation_config
+    kwargs = dict(config.kwargs)
+    res = r.result or {}
+    target = kwargs.get("column") or ", ".join(kwargs.get("column_list") or []) or "table"
+    if res.get("unexpected_count") is not None:
+        pct = res.get("unexpected_percent") or 0.0
+        detail = f"{res['unexpected_count']:,} unexpected ({pct:.2f}%)"
+        if kwargs.get("mostly") is not None:
+            detail += f"; allowed up to {(1 - kwargs['mostly']) * 100:.1f}%"
+    elif "observed_value" in res:
+        detail = f"observed {res['observed_value']}"
+        bounds = [f"{k}={kwargs[k]}" for k in ("min_value", "max_value", "value_set", "column_set") if kwargs.get(k) is not None]
+        if bounds:
+            detail += f"; expected {', '.join(map(str, bounds))}"
+    elif r.exception_info and r.exception_info.get("raised_exception"):
+        detail = f"could not be evaluated: {r.exception_info.get('exception_message')}"
+    else:
+        detail = ""
+    short = {k: v for k, v in kwargs.items() if k not in ("column", "column_list", "batch_id")}
+    return {
+        "expectation": f"{config.type}({target})",
+        "success": bool(r.success),
+        "detail": detail,
+        "why": (config.meta or {}).get("why", ""),
+        "kwargs": str(short) if short else "",
+    }
+
+
+def gate_table(result: GateResult) -> pd.DataFrame:
+    """The compact view for the notebook: readable without internet, unlike the Data Docs CSS."""
+    view = result.results[["expectation", "success", "detail", "why"]].copy()
+    view["success"] = view["success"].map({True: "✔ pass", False: "✘ FAIL"})
+    return view.set_index("expectation")
