@@ -89,3 +89,17 @@ def test_bad_batch_trips_the_raw_gate_in_stage_01(two_stage_project, mini_source
     assert "01_ingest_profile FAILED" in text and "gate 'raw_records' failed" in text
     assert "expect_column_values_to_match_regex(email)" in text
     assert not (two_stage_project / "reports" / "wrongmap" / "02_clean_standardise.ipynb").exists()
+
+
+def test_gate_reads_only_the_columns_its_suite_names():
+    from helpers.gates import referenced_columns
+
+    cols = ["a", "b", "email", "email_valid", "z"]
+    spec = {"expectations": [
+        {"type": "expect_column_values_to_be_in_set",
+         "kwargs": {"column": "email_valid", "value_set": [True], "row_condition": "email.notna()"}},
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["a", "b"]}},
+    ]}
+    assert referenced_columns(spec, cols) == ["a", "b", "email", "email_valid"]
+    spec["expectations"].append({"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": cols}})
+    assert referenced_columns(spec, cols) == cols

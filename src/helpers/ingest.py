@@ -21,15 +21,15 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
 from helpers.schema import QUARANTINE_COLUMNS, TABLE_BY_KIND, columns_for
 
-_BAD_BYTES_LINE = re.compile(r"^[^\n]*[\udc80-\udcff][^\n]*$", re.MULTILINE)
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
-_EMPTY_LINE = re.compile(r"^[ \t\r]*$", re.MULTILINE)
+_EMPTY_LINE = re.compile(r"\n(?=[ \t\r]*\n)")  # the newline before an empty line
 
 
 class IngestError(RuntimeError):
@@ -72,6 +72,16 @@ def _line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+def _lines_of(text: str, positions: list[int]) -> list[int]:
+    """Line numbers of sorted positions, counting each stretch of text once."""
+    lines, last, count = [], 0, 1
+    for pos in positions:
+        count += text.count("\n", last, pos)
+        last = pos
+        lines.append(count)
+    return lines
+
+
 def _decode(src: Source) -> str:
     """The whole file as text; undecodable bytes become lone surrogates so we can find them."""
     data = src.path.read_bytes()
@@ -80,32 +90,50 @@ def _decode(src: Source) -> str:
     return data.decode(src.encoding, errors="surrogateescape")
 
 
+def _line_span(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
 def _split_off_bad_lines(src: Source, text: str, first_line: int) -> tuple[str, list]:
     """Blank out lines with undecodable bytes and empty lines (after the header), reporting each.
 
     Blanked lines are skipped by the parsers, so record numbering of the good rows is unchanged.
+    Both searches scan for a character or a literal newline, never anchor a pattern at every
+    position: a multi-line `^...$` search is quadratic in the line length on long lines.
     """
     rejects = []
     header_end = text.find("\n") + 1 if first_line > 1 else 0
     body = text[header_end:]
-    if _SURROGATE.search(body):
-        for m in _BAD_BYTES_LINE.finditer(body):
-            raw_bytes = m.group(0).encode(src.encoding, errors="surrogateescape")
+    spans: list[tuple[int, int]] = []
+    for m in _SURROGATE.finditer(body):
+        if spans and m.start() < spans[-1][1]:
+            continue  # another bad byte on a line already reported
+        spans.append(_line_span(body, m.start()))
+    if spans:
+        parts, last = [], 0
+        for (start, end), line in zip(spans, _lines_of(body, [a for a, _ in spans])):
+            raw_bytes = body[start:end].encode(src.encoding, errors="surrogateescape")
             rejects.append(
                 (
-                    _line_of(body, m.start()) + first_line - 1,
+                    line + first_line - 1,
                     f"bytes that are not valid {src.encoding}: the file's encoding may be wrong "
                     "or this line is corrupted",
                     raw_bytes.decode(src.encoding, errors="backslashreplace"),
                     None,
                 )
             )
-        body = _BAD_BYTES_LINE.sub("", body)
-    trailing = len(body) - len(body.rstrip("\n\r \t"))
-    for m in _EMPTY_LINE.finditer(body, 0, len(body) - trailing):
-        line = _line_of(body, m.start()) + first_line - 1
-        if not any(r[0] == line for r in rejects):  # a blanked bad line is already reported
-            rejects.append((line, "empty line", "", None))
+            parts.append(body[last:start])
+            last = end
+        parts.append(body[last:])
+        body = "".join(parts)  # each bad line is now empty, keeping the line count
+    blanked = {r[0] for r in rejects}
+    content_end = len(body.rstrip("\n\r \t"))
+    starts = [m.start() for m in _EMPTY_LINE.finditer("\n" + body[:content_end])]
+    for line in _lines_of(body, starts):
+        if line + first_line - 1 not in blanked:
+            rejects.append((line + first_line - 1, "empty line", "", None))
     return text[:header_end] + body, rejects
 
 
@@ -142,13 +170,20 @@ def read_csv(src: Source) -> SourceRead:
         )
     except pa.ArrowInvalid as exc:
         raise IngestError(f"{src.label}: cannot be parsed as CSV with delimiter {src.delimiter!r}: {exc}") from exc
-    for raw, expected, actual in invalid:
-        pos = text.find(raw)
+    # Invalid rows arrive in file order: find each after the previous one, count lines once.
+    positions, cursor = [], 0
+    for raw, _, _ in invalid:
+        pos = text.find(raw, cursor)
+        positions.append(pos)
+        cursor = pos + 1 if pos >= 0 else cursor
+    found = [p for p in positions if p >= 0]
+    line_at = dict(zip(found, _lines_of(text, found)))
+    for (raw, expected, actual), pos in zip(invalid, positions):
         fields = next(csv.reader([raw], delimiter=src.delimiter), [])
         rid = fields[id_index].strip() if id_index is not None and id_index < len(fields) else None
         rejects.append(
             (
-                _line_of(text, pos) if pos >= 0 else None,
+                line_at.get(pos),
                 f"wrong field count: expected {expected} fields, found {actual} "
                 f"(an unquoted {src.delimiter!r} inside a value?)",
                 raw,
@@ -167,23 +202,39 @@ def read_jsonl(src: Source) -> SourceRead:
     try:
         table = _read_json_as_text(data)
     except pa.ArrowInvalid:
-        # Only a broken file pays for line-by-line parsing; the clean path stays vectorised.
-        good = []
-        for n, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
+        # Only a broken file pays for line-by-line checks. Truncated or cut lines are nearly
+        # always not shaped {...}: check those first, and every line only if that was not enough.
+        lines = text.split("\n")
+        for check_all in (False, True):
+            bad = _bad_json_lines(lines, check_all)
+            good = "\n".join(line for n, line in enumerate(lines) if n not in bad and line.strip())
             try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise ValueError("not a JSON object")
-                good.append(line)
-            except ValueError as exc:
-                rid = _id_from_broken_json(line, src.id_column)
-                rejects.append((n, f"invalid JSON ({exc}): truncated or corrupted line", line, rid))
-        table = _read_json_as_text("\n".join(good).encode("utf-8", errors="surrogateescape"))
+                table = _read_json_as_text(good.encode("utf-8", errors="surrogateescape"))
+                break
+            except pa.ArrowInvalid:
+                if check_all:
+                    raise
+        for n, reason in sorted(bad.items()):
+            rid = _id_from_broken_json(lines[n], src.id_column)
+            rejects.append((n + 1, f"invalid JSON ({reason}): truncated or corrupted line", lines[n], rid))
     frame = table.to_pandas()
     frame["_row"] = np.arange(1, len(frame) + 1)
     return SourceRead(src, frame, _quarantine(src, sorted(rejects, key=lambda r: r[0] or 0)))
+
+
+def _bad_json_lines(lines: list[str], check_all: bool) -> dict[int, str]:
+    """Line index -> parser message for the lines that are not a JSON object."""
+    bad = {}
+    for n, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or (not check_all and stripped[0] == "{" and stripped[-1] == "}"):
+            continue
+        try:
+            if not isinstance(json.loads(stripped), dict):
+                bad[n] = "not a JSON object"
+        except ValueError as exc:
+            bad[n] = str(exc)
+    return bad
 
 
 def _id_from_broken_json(line: str, id_column: str | None) -> str | None:
@@ -316,31 +367,36 @@ def to_canonical(read: SourceRead) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(frame)
     out: dict[str, object] = {}
     for col in columns_for(src.kind):
-        if col in src.columns:
-            series = frame[src.columns[col]] if src.columns[col] in frame else pd.Series([None] * n)
-            series = series.reset_index(drop=True).astype("object")
+        if col in src.columns and src.columns[col] in frame:
+            series = _text_column(frame[src.columns[col]])
             if col in src.values:
                 recoded = series.map(src.values[col])
                 series = recoded.where(recoded.notna(), series)
-            out[col] = series.where(series.notna(), None)
+            out[col] = series
         elif col in src.constants:
-            out[col] = pd.Series([src.constants[col]] * n, dtype="object")
+            out[col] = np.full(n, src.constants[col], dtype=object)
         else:
-            out[col] = pd.Series([None] * n, dtype="object")
+            out[col] = np.full(n, None, dtype=object)
     table = pd.DataFrame(out)
     table["source"] = src.name
-    table["source_row_number"] = frame["_row"].to_numpy().astype("int64") if n else np.array([], "int64")
-    if src.id_column:
-        ids = frame[src.id_column].astype("object").reset_index(drop=True)
-        ids = ids.where(ids.isna(), ids.astype(str).str.strip())
-        missing = ids.isna() | (ids == "")
-        # A row without its id still gets a stable key: the record number in the file.
-        ids = ids.where(~missing, "row-" + table["source_row_number"].astype(str))
-        table["source_record_id"] = ids.astype(str)
-    else:
-        table["source_record_id"] = "row-" + table["source_row_number"].astype(str)
+    rows = frame["_row"].to_numpy().astype("int64") if n else np.array([], "int64")
+    table["source_row_number"] = rows
+    ids = _text_column(frame[src.id_column]) if src.id_column else pd.Series(np.full(n, None, dtype=object))
+    ids = pd.Series(pc.utf8_trim_whitespace(pa.array(ids, type=pa.string(), from_pandas=True)).to_numpy(zero_copy_only=False))
+    missing = (ids.isna() | (ids == "")).to_numpy()
+    if missing.any():  # a row without its id still gets a stable key: its record number in the file
+        ids[missing] = ["row-" + str(r) for r in rows[missing]]
+    table["source_record_id"] = ids.to_numpy()
     table["extracted_at"] = pd.Timestamp(resolve_extracted_at(src, frame))
     return table[columns_for(src.kind)], read.quarantine
+
+
+def _text_column(series: pd.Series) -> pd.Series:
+    """A source column as object text with None for missing, with a fresh RangeIndex."""
+    series = series.reset_index(drop=True)
+    if series.dtype != object:
+        series = series.astype(object)
+    return series.where(series.notna(), None) if series.hasnans else series
 
 
 def resolve_extracted_at(src: Source, frame: pd.DataFrame | None = None) -> datetime:

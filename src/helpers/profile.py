@@ -12,6 +12,7 @@ not identify anyone (`SAFE_TOP_VALUE_COLUMNS`); for the others the profile keeps
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime, time, timezone
 
@@ -41,21 +42,42 @@ SAFE_TOP_VALUE_COLUMNS = {
 SHAPE_MAX_LENGTH = 24
 
 
+@functools.lru_cache(maxsize=1)
+def _shape_table() -> np.ndarray:
+    """Code point -> shape code point for the Basic Multilingual Plane (A, a, 9 or itself)."""
+    table = np.arange(0x10000, dtype=np.uint32)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if ch.isdigit():
+            table[cp] = ord("9")
+        elif ch.isupper():
+            table[cp] = ord("A")
+        elif ch.isalpha():
+            table[cp] = ord("a")
+    return table
+
+
 def value_shapes(values: pd.Series) -> pd.Series:
-    """Each value's shape: upper-case letters → A, lower-case → a, digits → 9, others kept.
+    """Each value's shape: upper-case letters → A, other letters → a, digits → 9, others kept.
 
     Long values are cut at SHAPE_MAX_LENGTH characters (marked with …) so that free text does not
-    make every shape unique.
+    make every shape unique. Vectorised over code points with a lookup table.
     """
-    arr = pa.array(values.astype("object").where(values.notna(), None), type=pa.string())
-    arr = pc.utf8_slice_codeunits(arr, 0, SHAPE_MAX_LENGTH + 1)
-    arr = pc.replace_substring_regex(arr, r"\p{Lu}", "A")
-    arr = pc.replace_substring_regex(arr, r"\p{Ll}|\p{Lo}", "a")
-    arr = pc.replace_substring_regex(arr, r"\p{Nd}", "9")
-    long = pc.greater(pc.utf8_length(arr), SHAPE_MAX_LENGTH)
-    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, SHAPE_MAX_LENGTH), "…", "")
-    arr = pc.if_else(long, cut, arr)
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
+    text = values.astype("object")
+    present = text.notna().to_numpy()
+    out = np.full(len(text), None, dtype=object)
+    if present.any():
+        arr = pa.array(text[present].to_numpy(), type=pa.string())
+        lengths = pc.utf8_length(arr).to_numpy()
+        cut = pc.utf8_slice_codeunits(arr, 0, SHAPE_MAX_LENGTH).to_numpy(zero_copy_only=False)
+        fixed = np.array(cut, dtype=f"U{SHAPE_MAX_LENGTH}")
+        cps = fixed.view(np.uint32).reshape(len(fixed), SHAPE_MAX_LENGTH)
+        shaped = np.where(cps < 0x10000, _shape_table()[np.minimum(cps, 0xFFFF)], cps)
+        result = shaped.astype(np.uint32).view(f"U{SHAPE_MAX_LENGTH}").ravel().astype(object)
+        long = lengths > SHAPE_MAX_LENGTH
+        result[long] = result[long] + "…"
+        out[present] = result
+    return pd.Series(out, index=values.index, dtype="object")
 
 
 def _top(counts: pd.Series, n: int) -> str:
@@ -63,29 +85,46 @@ def _top(counts: pd.Series, n: int) -> str:
 
 
 def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_n: int = 5) -> pd.DataFrame:
-    """One row per (source, canonical column): fill rate, distinct values, top values and shapes."""
+    """One row per (source, canonical column): fill rate, distinct values, top values and shapes.
+
+    Runs on Arrow compute: values are counted once, and shapes are computed per distinct value
+    and weighted by its count, so a million rows cost what their distinct values cost.
+    """
     columns = columns or PEOPLE
     rows = []
     for source, part in people.groupby("source", sort=True):
         n = len(part)
         for col in columns:
-            values = part[col]
-            text = values.astype("object").where(values.notna(), None)
-            blank = text.isna() | text.astype(str).str.strip().eq("")
-            filled = text[~blank]
-            counts = filled.value_counts()
-            shapes = value_shapes(filled).value_counts() if len(filled) else pd.Series(dtype="int64")
+            arr = pa.array(part[col].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            given = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
+            filled = pc.filter(arr, pc.fill_null(given, False))
+            counts = pc.value_counts(filled)
+            values = counts.field("values")
+            freq = counts.field("counts")
+            by_count = pc.sort_indices(pa.table({"c": freq, "v": values}), [("c", "descending"), ("v", "ascending")])
+            top = pd.Series(
+                pc.take(freq, by_count[:top_n]).to_numpy(),
+                index=pc.take(values, by_count[:top_n]).to_pylist(),
+            )
+            shape_counts = (
+                pa.table({"shape": pa.array(value_shapes(pd.Series(values.to_numpy(zero_copy_only=False))).to_numpy(), pa.string()),
+                          "n": freq})
+                .group_by("shape")
+                .aggregate([("n", "sum")])
+                .sort_by([("n_sum", "descending"), ("shape", "ascending")])
+            )
+            shapes = pd.Series(shape_counts["n_sum"].to_numpy(), index=shape_counts["shape"].to_pylist())
             rows.append(
                 {
                     "source": source,
                     "column": col,
                     "rows": n,
-                    "filled": int(len(filled)),
+                    "filled": len(filled),
                     "fill_rate": len(filled) / n if n else np.nan,
-                    "distinct": int(len(counts)),
-                    "top_values": _top(counts, top_n) if col in SAFE_TOP_VALUE_COLUMNS else None,
+                    "distinct": len(values),
+                    "top_values": _top(top, top_n) if col in SAFE_TOP_VALUE_COLUMNS else None,
                     "top_shapes": _top(shapes, top_n),
-                    "distinct_shapes": int(len(shapes)),
+                    "distinct_shapes": len(shapes),
                 }
             )
     return pd.DataFrame(rows)
@@ -144,6 +183,13 @@ def freshness(summary: pd.DataFrame, reference_date: date | str | None, stale_af
     )
 
 
+def _given(values: pd.Series) -> pd.Series:
+    """True where a value is present and not blank (Arrow compute, not Python per row)."""
+    arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    given = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
+    return pd.Series(pc.fill_null(given, False).to_numpy(zero_copy_only=False), index=values.index)
+
+
 def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference_date: date) -> pd.DataFrame:
     """Per source and validated field: how many given values fail stage 02's validator.
 
@@ -173,7 +219,7 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     }
     rows = []
     for field, ok in valid.items():
-        given = people[field].notna() & people[field].astype(str).str.strip().ne("")
+        given = _given(people[field])
         frame = pd.DataFrame({"source": people["source"], "given": given, "bad": given & ~ok.fillna(False).astype(bool)})
         for source, part in frame.groupby("source", sort=True):
             n_given = int(part["given"].sum())

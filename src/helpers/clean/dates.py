@@ -41,6 +41,8 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.clean.distinct import per_distinct
 
@@ -358,7 +360,7 @@ def standardise_dates(
         hints = hints.astype("object")
     else:
         hints = pd.Series(formats, index=values.index, dtype="object")
-    frame = pd.DataFrame({"value": values.astype("object"), "format": hints})
+    frame = pd.DataFrame({"value": _drop_time_of_day(values.astype("object")), "format": hints})
     parsed = per_distinct(frame, lambda f: _parse_distinct(f, reference_date))
 
     day = parsed["day"].to_numpy(dtype="datetime64[D]")
@@ -381,6 +383,28 @@ def standardise_dates(
         "date_valid": valid,
         "date_issue": pd.Series(issue, dtype="object").where(pd.notna(issue), None).to_numpy(),
     }, index=values.index)
+
+
+_ISO_WITH_TIME = r"^\s*(\d{4}-\d{1,2}-\d{1,2})[T ]\d{1,2}:\d{2}.*$"
+_ANY_WITH_TIME = (
+    r"^\s*(\S+)\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[aApP]\.?[mM]\.?)?\s*"
+    r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?\s*$"
+)
+
+
+def _drop_time_of_day(values: pd.Series) -> pd.Series:
+    """Cut the time of day off timestamps, vectorised, before taking distinct values.
+
+    Only the day is kept anyway (time zones are not converted), and event timestamps are nearly
+    all distinct: cutting first turns a million distinct values into a few thousand days.
+    Columns that hold anything but text (spreadsheet numbers, datetimes) are left as they are.
+    """
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return values
+    arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arr = pc.replace_substring_regex(arr, _ISO_WITH_TIME, r"\1")
+    arr = pc.replace_substring_regex(arr, _ANY_WITH_TIME, r"\1")
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
 
 
 def age_at(dob: pd.Series, reference_date: dt.date) -> pd.Series:

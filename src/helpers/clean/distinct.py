@@ -30,3 +30,18 @@ def per_distinct(
     if len(parsed) != len(distinct):
         raise ValueError(f"parser returned {len(parsed)} rows for {len(distinct)} distinct inputs")
     return parsed.reset_index(drop=True).iloc[codes].set_axis(frame.index)
+
+
+TEXT = "string[pyarrow]"
+
+
+def as_arrow_text(values: pd.Series) -> pd.Series:
+    """Raw values as pyarrow-backed strings, so `.str` regexes run in RE2 (several times faster
+    than Python's `re`); numbers typed into a text column become their text."""
+    from pyarrow.lib import ArrowException
+
+    raw = values.astype(object)
+    try:
+        return raw.astype(TEXT)
+    except (TypeError, ValueError, ArrowException):
+        return raw.where(raw.isna(), raw.astype(str)).astype(TEXT)

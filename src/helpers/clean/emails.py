@@ -34,18 +34,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow.lib import ArrowException
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .distinct import per_distinct
+from .distinct import TEXT, per_distinct
+from .distinct import as_arrow_text as _as_text
 
 COLUMNS = [
     "email_std", "email_valid", "email_issue", "email_domain", "email_corrected",
     "email_correction", "email_role", "email_disposable", "email_key",
 ]
-TEXT = "string[pyarrow]"
 
 # Dot-atom local part (RFC 5322 atext, lower case after cleaning) and LDH domain labels.
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
@@ -124,13 +123,6 @@ def placeholders() -> tuple[frozenset[str], frozenset[str]]:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Raw values as pyarrow strings (so `.str` regexes run in RE2, ~7x faster than `re`)."""
-    raw = values.astype(object)
-    try:
-        return raw.astype(TEXT)
-    except (TypeError, ValueError, ArrowException):  # numbers or other objects in the column
-        return raw.where(raw.isna(), raw.astype(str)).astype(TEXT)
 
 
 def _arrow(s: pd.Series) -> pa.Array:

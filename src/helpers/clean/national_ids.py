@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyarrow.lib import ArrowException
 
-from .distinct import per_distinct
+from .distinct import as_arrow_text as _as_text, per_distinct
 
 COLUMNS = ["national_id_std", "national_id_valid", "national_id_type", "national_id_issue"]
-TEXT = "string[pyarrow]"
 WIDTH = 16
 
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
@@ -86,13 +84,6 @@ def standardise_national_ids(national_id: pd.Series, country: pd.Series) -> pd.D
 # --------------------------------------------------------------------------- text helpers
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Raw values as pyarrow strings (numbers typed into the column become their text)."""
-    raw = values.astype(object)
-    try:
-        return raw.astype(TEXT)
-    except (TypeError, ValueError, ArrowException):
-        return raw.where(raw.isna(), raw.astype(str)).astype(TEXT)
 
 
 def _clean(raw: pd.Series) -> pd.Series:

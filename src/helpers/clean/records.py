@@ -99,12 +99,16 @@ def clean_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date
     """Standardise, set aside exact duplicates and records without identity, and reconcile."""
     std = standardise_people(raw.reset_index(drop=True), source_summary, reference_date)
 
+    # One 64-bit hash per row of the source's content: comparing hashes is far cheaper than
+    # grouping by 31 text columns, and a collision would need two different rows of one source
+    # with the same id to collide (odds about 1 in 10^19 per pair).
     content = ["source", "source_record_id"] + PEOPLE
-    duplicate = std.duplicated(subset=content, keep="first").to_numpy()
+    row_hash = pd.util.hash_pandas_object(std[content], index=False)
+    duplicate = row_hash.duplicated(keep="first").to_numpy()
     no_identity = (~has_name(std) & ~has_contact(std)).to_numpy() & ~duplicate
     reasons = np.full(len(std), None, dtype=object)
     if duplicate.any():
-        first_row = std.groupby(content, dropna=False, sort=False)["source_row_number"].transform("first")
+        first_row = std["source_row_number"].groupby(row_hash.to_numpy()).transform("first")
         reasons[duplicate] = "exact duplicate of record at row " + first_row[duplicate].astype(str).to_numpy()
     reasons[no_identity] = "no usable identity: no name and no valid email, phone or address"
     set_aside = duplicate | no_identity
