@@ -68,10 +68,6 @@ def _quarantine(src: Source, rows: list[tuple[int | None, str, str, str | None]]
     )
 
 
-def _line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
-
-
 def _lines_of(text: str, positions: list[int]) -> list[int]:
     """Line numbers of sorted positions, counting each stretch of text once."""
     lines, last, count = [], 0, 1

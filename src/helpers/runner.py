@@ -271,6 +271,8 @@ class Runner:
                 cwd=str(stage.notebook.parent),
                 progress_bar=self.out.isatty() if hasattr(self.out, "isatty") else False,
                 request_save_on_cell_execute=True,
+                # The kernel's own start-up warnings are noise in a scheduler's log.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
             result["status"] = "passed"
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message naming the stage
