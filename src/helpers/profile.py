@@ -183,13 +183,6 @@ def freshness(summary: pd.DataFrame, reference_date: date | str | None, stale_af
     )
 
 
-def _given(values: pd.Series) -> pd.Series:
-    """True where a value is present and not blank (Arrow compute, not Python per row)."""
-    arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    given = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
-    return pd.Series(pc.fill_null(given, False).to_numpy(zero_copy_only=False), index=values.index)
-
-
 def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference_date: date) -> pd.DataFrame:
     """Per source and validated field: how many given values fail stage 02's validator.
 
@@ -199,6 +192,7 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     """
     from helpers.clean.countries import standardise_countries
     from helpers.clean.dates import standardise_dates
+    from helpers.clean.distinct import is_given
     from helpers.clean.emails import standardise_emails
     from helpers.clean.national_ids import standardise_national_ids
     from helpers.clean.phones import standardise_phones
@@ -207,19 +201,20 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
 
     people = people.reset_index(drop=True)
     ctx = source_context(people, source_summary)
-    raw_country = standardise_countries(people["country"])
-    iso = standardise_countries(people["country"], default=ctx["default_country"])["country_std"]
+    # A default only fills a missing country, so among given values validity is the raw one.
+    country = standardise_countries(people["country"], default=ctx["default_country"])
+    iso = country["country_std"]
     valid = {
         "email": standardise_emails(people["email"])["email_valid"],
         "phone": standardise_phones(people["phone"], iso)["phone_valid"],
         "date_of_birth": standardise_dates(people["date_of_birth"], ctx["date_format"], reference_date, kind="birth")["date_valid"],
         "postcode": standardise_postcodes(people["postcode"], iso)["postcode_valid"],
         "national_id": standardise_national_ids(people["national_id"], iso)["national_id_valid"],
-        "country": raw_country["country_valid"],
+        "country": country["country_valid"],
     }
     rows = []
     for field, ok in valid.items():
-        given = _given(people[field])
+        given = is_given(people[field])
         frame = pd.DataFrame({"source": people["source"], "given": given, "bad": given & ~ok.fillna(False).astype(bool)})
         for source, part in frame.groupby("source", sort=True):
             n_given = int(part["given"].sum())

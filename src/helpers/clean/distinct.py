@@ -45,3 +45,9 @@ def as_arrow_text(values: pd.Series) -> pd.Series:
         return raw.astype(TEXT)
     except (TypeError, ValueError, ArrowException):
         return raw.where(raw.isna(), raw.astype(str)).astype(TEXT)
+
+
+def is_given(values: pd.Series) -> pd.Series:
+    """True where a value is present and not blank: the denominator of every 'share of given'."""
+    text = as_arrow_text(values)
+    return (text.notna() & text.str.strip().ne("")).fillna(False).astype(bool)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.clean.distinct import is_given
+
 # raw column -> (standardised column, validity column or None)
 FIELDS: dict[str, tuple[str, str | None]] = {
     "title": ("title_std", None),
@@ -37,7 +39,7 @@ def change_summary(clean: pd.DataFrame) -> pd.DataFrame:
         if raw_col not in clean or std_col not in clean:
             continue
         raw = clean[raw_col].astype("object")
-        given = raw.notna() & raw.astype(str).str.strip().ne("")
+        given = is_given(raw)
         std = _as_text(clean[std_col])
         changed = given & (std.fillna("\0") != raw.astype("string").fillna("\0"))
         invalid = given & ~clean[valid_col].fillna(False).astype(bool) if valid_col else None
