@@ -99,8 +99,13 @@ def run_gate(
     table: str,
     expectations_dir: str | Path,
     report_dir: str | Path,
+    parameters: dict[str, Any] | None = None,
 ) -> GateResult:
-    """Validate `df` against `expectations/<table>.yaml`; render Data Docs under report_dir/gx."""
+    """Validate `df` against `expectations/<table>.yaml`; render Data Docs under report_dir/gx.
+
+    `parameters` fills `{$PARAMETER: name}` placeholders in the suite with facts of this run
+    (e.g. how many clean records must be linked), so the suite file stays static.
+    """
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -139,7 +144,7 @@ def run_gate(
         )
     )
     frame = df[referenced_columns(spec, list(df.columns))]
-    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or None)
     rows = []
     for run_result in outcome.run_results.values():
         for r in run_result.results:

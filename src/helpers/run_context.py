@@ -47,6 +47,12 @@ class StageContext:
             self.outputs.append(name)
         return path
 
+    def write_json(self, obj: Any, name: str) -> Path:
+        path = write_json(obj, self.path(name))
+        if name not in self.outputs:
+            self.outputs.append(name)
+        return path
+
     def record(
         self,
         rows_in: int | None,

@@ -27,7 +27,16 @@ from helpers.run_index import write_index
 from helpers.storage import read_json, write_json
 
 STAGE_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-PATH_PARAMS = ("sources", "processed_dir", "reports_dir", "truth_path", "expectations_dir")
+PATH_PARAMS = (
+    "sources",
+    "processed_dir",
+    "reports_dir",
+    "truth_path",
+    "expectations_dir",
+    "matching_model",
+    "model_path",
+    "survivorship",
+)
 MANIFEST = "run_manifest.json"
 
 
@@ -103,8 +112,9 @@ def load_parameters(root: Path, options: RunOptions) -> dict[str, Any]:
             p = Path(str(params[key])).expanduser()
             params[key] = str(p if p.is_absolute() else (Path.cwd() if key == "sources" and options.sources else root) / p)
     params["reference_date"] = resolve_reference_date(params.get("reference_date")).isoformat()
-    if params.get("truth_path") and not Path(params["truth_path"]).exists():
-        raise RunError(f"truth_path {params['truth_path']} does not exist")
+    for key in ("truth_path", "model_path", "matching_model", "survivorship"):
+        if params.get(key) and not Path(params[key]).exists():
+            raise RunError(f"{key} {params[key]} does not exist")
     return params
 
 

@@ -1,0 +1,1 @@
+"""Golden records (stage 04): one row per person, chosen by survivorship rules, with lineage."""

@@ -1,0 +1,167 @@
+"""Survivorship: which of a person's records supplies each group of golden fields.
+
+Everything is a sort and a first-row-per-person (`drop_duplicates`), vectorised over all
+persons at once; the rules only decide the sort keys. Every chosen value keeps its lineage:
+`<group>_source` and `<group>_record_key` name the record it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+RULES = ("source_priority", "most_recent", "most_frequent", "most_complete")
+
+# Golden field → the clean column holding its standardised value.
+FIELD_COLUMNS: dict[str, str] = {
+    "title": "title_std",
+    "first_name": "first_name_std",
+    "middle_name": "middle_name_std",
+    "last_name": "last_name_std",
+    "date_of_birth": "date_of_birth_std",
+    "gender": "gender_std",
+    "email": "email_std",
+    "phone": "phone_std",
+    "phone_type": "phone_type",
+    "address_line1": "address_line1_std",
+    "address_line2": "address_line2_std",
+    "city": "city_std",
+    "region": "region",
+    "postcode": "postcode_std",
+    "country": "country_std",
+    "address_key": "address_key",
+    "building_key": "building_key",
+    "national_id": "national_id_std",
+    "national_id_type": "national_id_type",
+    "company": "company",
+    "job_title": "job_title",
+    "loyalty_card": "loyalty_card",
+    "interests": "interests",
+    "referral_source": "referral_source",
+    "device": "device",
+    "email_opt_in": "email_opt_in_std",
+    "phone_opt_in": "phone_opt_in_std",
+    "mail_opt_in": "mail_opt_in_std",
+}
+
+
+class SurvivorshipError(ValueError):
+    pass
+
+
+@dataclass
+class Group:
+    name: str
+    rule: str
+    fields: list[str]
+    sources: list[str]
+
+
+def load_rules(path: str | Path) -> list[Group]:
+    """Read `config/survivorship.yaml`; every problem is reported at once."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SurvivorshipError(f"{path}: cannot read the survivorship rules: {exc}") from exc
+    default_sources = list(doc.get("source_priority") or [])
+    problems, groups, seen = [], [], set()
+    for name, spec in (doc.get("groups") or {}).items():
+        spec = spec or {}
+        if spec.get("rule") not in RULES:
+            problems.append(f"groups.{name}: rule {spec.get('rule')!r} is not one of {', '.join(RULES)}")
+        fields = list(spec.get("fields") or [])
+        if not fields:
+            problems.append(f"groups.{name}: list its fields")
+        for f in fields:
+            if f not in FIELD_COLUMNS:
+                problems.append(f"groups.{name}: {f!r} is not a golden field ({', '.join(FIELD_COLUMNS)})")
+            if f in seen:
+                problems.append(f"groups.{name}: {f!r} already belongs to another group")
+            seen.add(f)
+        groups.append(Group(name, spec.get("rule"), fields, list(spec.get("sources") or default_sources)))
+    if not groups:
+        problems.append("groups: at least one group is needed")
+    if problems:
+        raise SurvivorshipError(f"{path}: the survivorship rules have problems:\n  - " + "\n  - ".join(problems))
+    return groups
+
+
+def usable(clean: pd.DataFrame, group: Group) -> pd.Series:
+    """Records whose value for the group may compete: valid where validity is known."""
+    checks = {
+        "email": "email_valid",
+        "phone": "phone_valid",
+        "date_of_birth": "date_of_birth_valid",
+        "national_id": "national_id_valid",
+        "address_line1": "address_valid",
+    }
+    key = group.fields[0]
+    if key in checks:
+        return clean[checks[key]].fillna(False).astype(bool)
+    if key == "gender":
+        return clean["gender_std"].isin(["F", "M", "X"])
+    cols = [FIELD_COLUMNS[f] for f in group.fields]
+    return clean[cols].notna().any(axis=1)
+
+
+def recency(clean: pd.DataFrame) -> pd.Series:
+    """When a record last changed: its own update date, else when its source was extracted."""
+    extracted = pd.to_datetime(clean["extracted_at"], utc=True).dt.tz_localize(None).astype("datetime64[ns]")
+    updated = clean["record_updated_at_std"].where(clean["record_updated_at_valid"])
+    return updated.fillna(extracted)
+
+
+def _source_rank(sources: pd.Series, priority: list[str]) -> pd.Series:
+    listed = {s: i for i, s in enumerate(priority)}
+    others = sorted(set(sources.unique()) - set(listed))
+    listed.update({s: len(priority) + i for i, s in enumerate(others)})
+    return sources.map(listed).astype("int64")
+
+
+def choose(records: pd.DataFrame, group: Group) -> pd.DataFrame:
+    """The winning record per person for one group (person_id, record_key, source + fields).
+
+    `records` carries person_id, record_key, source, _recency and the group's clean columns,
+    already restricted to usable values.
+    """
+    cols = [FIELD_COLUMNS[f] for f in group.fields]
+    keys: list[str] = []
+    asc: list[bool] = []
+    r = records
+    if group.rule == "source_priority":
+        r = r.assign(_rank=_source_rank(r["source"], group.sources))
+        keys, asc = ["_rank"], [True]
+    elif group.rule == "most_frequent":
+        value = r[cols[0]].astype(str)
+        r = r.assign(_votes=value.groupby([r["person_id"], value]).transform("size"))
+        keys, asc = ["_votes"], [False]
+    elif group.rule == "most_complete":
+        filled = r[cols].notna().sum(axis=1)
+        length = sum(r[c].astype("string").str.len().fillna(0) for c in cols)
+        r = r.assign(_filled=filled, _length=length)
+        keys, asc = ["_filled", "_length"], [False, False]
+    ordered = r.sort_values(["person_id", *keys, "_recency", "record_key"], ascending=[True, *asc, False, True], kind="stable")
+    return ordered.drop_duplicates("person_id")[["person_id", "record_key", "source", *cols]]
+
+
+def distinct_lists(person_ids: pd.Series, values: pd.Series, name: str) -> pd.DataFrame:
+    """All distinct values per person, sorted, as a list column (Arrow's group-by: no Python loop).
+
+    Sorting first and grouping single-threaded keeps Arrow's distinct values in sorted order.
+    """
+    table = pa.table(
+        {
+            "person_id": pa.array(person_ids.to_numpy(dtype=object), type=pa.string()),
+            name: pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True),
+        }
+    )
+    table = table.filter(pc.is_valid(table[name])).sort_by([("person_id", "ascending"), (name, "ascending")])
+    grouped = table.group_by("person_id", use_threads=False).aggregate([(name, "distinct")])
+    return grouped.rename_columns(["person_id", name]).to_pandas()

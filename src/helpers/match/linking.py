@@ -1,0 +1,212 @@
+"""Scoring and clustering: from the trained model to one cluster per person.
+
+Splink scores every blocked pair; pairs at or above `threshold` join a cluster (connected
+components). Two things happen between the scores and the clusters, both configured in
+`config/matching.yaml`:
+
+- **vetoes** (`never_link_when_different`): people of one household share an address, a
+  landline and often an email; summed as independent evidence those outweigh everything
+  else. A pair whose given names disagree completely is therefore never linked, however high
+  its score — it goes to the review worklist instead.
+- **the review band**: pairs between `review_threshold` and `threshold` are neither linked
+  nor forgotten; they are the clerical-review worklist.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from splink import Linker
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
+from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+from helpers.match.model import blocking_rule, describe_rule
+
+
+QUIET = logging.ERROR
+
+
+def quiet_splink() -> None:
+    """Splink logs every EM iteration and clustering round, and warns about each rare level it
+    could not train; the notebook reports the outcome itself (see `neutralise_unobserved`)."""
+    for name in ("splink", "py4j"):
+        logging.getLogger(name).setLevel(QUIET)
+
+
+def comparison_names(model: dict) -> list[str]:
+    return [c["output_column_name"] for c in model["comparisons"]]
+
+
+def blocking_counts(records: Any, rules: list, sample: float = 1.0) -> pd.DataFrame:
+    """Pairs each blocking rule adds (marginal) and the running total: the cost of the model."""
+    counts = count_comparisons_from_blocking_rules(
+        records,
+        blocking_rules=[blocking_rule(r) for r in rules],
+        link_type="dedupe_only",
+        record_sample_proportion=sample,
+    )
+    return pd.DataFrame(
+        {
+            "rule": [describe_rule(r) for r in rules],
+            "new_pairs": [c["marginal_comparison_count"] for c in counts],
+            "cumulative_pairs": [c["cumulative_comparison_count"] for c in counts],
+            "estimated": [c["is_estimate"] for c in counts],
+        }
+    )
+
+
+def top_level(model: dict, comparison: str) -> int:
+    """Splink numbers a comparison's levels from the last ('all other', 0) up to exact agreement."""
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    return sum(not lv.get("is_null_level") for lv in comp["comparison_levels"]) - 1
+
+
+def veto_condition(model: dict, vetoes: list[dict]) -> str:
+    """SQL that is true for pairs a veto keeps apart; 'false' when no veto applies to this model."""
+    comps = set(comparison_names(model))
+    parts = []
+    for veto in vetoes:
+        if veto["when_different"] not in comps:
+            continue
+        cond = f"gamma_{veto['when_different']} = 0"
+        rescues = [f"gamma_{c} = {top_level(model, c)}" for c in veto["unless_same"] if c in comps]
+        parts.append(f"({cond} AND NOT ({' OR '.join(rescues)}))" if rescues else f"({cond})")
+    return " OR ".join(parts) or "false"
+
+
+def new_linker(records: Any, settings: Any) -> Linker:
+    """A Splink linker on the registered records, without Splink's chatty INFO logging."""
+    return Linker(records, settings, log_level=QUIET)
+
+
+def score_pairs(linker: Linker, model: dict, review_threshold: float, vetoes: list[dict]) -> tuple[pd.DataFrame, Any]:
+    """Every blocked pair scoring at least `review_threshold`: ids, score, levels, match weights.
+
+    Returns the pairs as pandas and Splink's predictions table (for the dashboards).
+
+    `vetoed` marks pairs a veto keeps apart (see `veto_condition`).
+    """
+    predictions = linker.inference.predict(threshold_match_probability=review_threshold, warning_mode="never")
+    comps = comparison_names(model)
+    available = linker.misc.query_sql(f"select * from {predictions.physical_name} limit 0", output_type="pandas").columns
+    # gamma_<c>: the level; mw_<c>: its match weight; mw_tf_adj_<c>: the term-frequency adjustment
+    wanted = [f"{p}{c}" for c in comps for p in ("gamma_", "mw_", "mw_tf_adj_")]
+    cols = ", ".join(c for c in wanted if c in available)
+    veto = veto_condition(model, vetoes)
+    pairs = linker.misc.query_sql(
+        f"""select unique_id_l, unique_id_r, match_weight, match_probability, {cols}, ({veto}) as vetoed
+            from {predictions.physical_name}""",
+        output_type="pandas",
+    )
+    pairs["vetoed"] = pairs["vetoed"].astype(bool)
+    for c in pairs.columns:
+        if c.startswith("gamma_"):
+            pairs[c] = pairs[c].astype("int8")
+        elif c.startswith("mw_") or c in ("match_weight", "match_probability"):
+            pairs[c] = pairs[c].astype("float64")
+    return pairs.sort_values(["unique_id_l", "unique_id_r"], ignore_index=True), predictions
+
+
+def linked_pairs(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """The pairs that make clusters: at or above the threshold and not vetoed."""
+    return pairs.loc[(pairs["match_probability"] >= threshold) & ~pairs["vetoed"]]
+
+
+def cluster_records(record_ids: pd.Series, pairs: pd.DataFrame, threshold: float, db_api: Any) -> pd.DataFrame:
+    """Connected components over the linked pairs, with Splink's clustering on the run's backend.
+
+    Returns one row per record (`unique_id`, `cluster_id`). The cluster id is the smallest
+    record key in the cluster, so it depends neither on the backend nor on row order.
+    """
+    edges = linked_pairs(pairs, threshold)[["unique_id_l", "unique_id_r", "match_probability"]]
+    nodes = pd.DataFrame({"unique_id": record_ids.astype(str).to_numpy()})
+    if edges.empty:
+        return nodes.assign(cluster_id=nodes["unique_id"]).sort_values("unique_id", ignore_index=True)
+    clusters = cluster_pairwise_predictions_at_threshold(
+        nodes,
+        edges.reset_index(drop=True),
+        db_api,
+        node_id_column_name="unique_id",
+        threshold_match_probability=threshold,
+    ).as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    clusters["cluster_id"] = clusters.groupby("cluster_id")["unique_id"].transform("min")
+    return clusters.sort_values("unique_id", ignore_index=True)
+
+
+def probability_to_cluster(clusters: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.Series:
+    """Per record, the best score linking it to another record of its cluster (NaN when alone).
+
+    A record that joined through one weak link shows a low value: the first place to look.
+    """
+    edges = linked_pairs(pairs, threshold)
+    best = pd.concat(
+        [
+            edges[["unique_id_l", "match_probability"]].set_axis(["unique_id", "p"], axis=1),
+            edges[["unique_id_r", "match_probability"]].set_axis(["unique_id", "p"], axis=1),
+        ]
+    ).groupby("unique_id")["p"].max()
+    return clusters["unique_id"].map(best).astype("float64")
+
+
+def record_links(clean: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """One row per clean record: lineage, its cluster, cluster size and the probability to it."""
+    out = clean[["record_key", "source", "source_record_id"]].merge(
+        clusters.rename(columns={"unique_id": "record_key"}), on="record_key", how="left", validate="one_to_one"
+    )
+    if out["cluster_id"].isna().any():
+        missing = out.loc[out["cluster_id"].isna(), "record_key"].head(3).tolist()
+        raise RuntimeError(f"clustering lost records (e.g. {missing}); every clean record must get a cluster")
+    out["cluster_size"] = out.groupby("cluster_id")["record_key"].transform("size").astype("int64")
+    p = probability_to_cluster(clusters, pairs, threshold)
+    out["match_probability_to_cluster"] = out["record_key"].map(pd.Series(p.to_numpy(), index=clusters["unique_id"]))
+    return out
+
+
+def review_worklist(pairs: pd.DataFrame, threshold: float, records: pd.DataFrame) -> pd.DataFrame:
+    """Pairs a person should look at: in the review band, or above the threshold but vetoed.
+
+    Both records' matching values are put side by side (this table holds personal data: it
+    stays in the run folder, never in a shared report).
+    """
+    band = pairs.loc[(pairs["match_probability"] < threshold) | pairs["vetoed"]].copy()
+    band["reason"] = np.where(band["vetoed"], "vetoed: given names differ", "score in the review band")
+    values = records.set_index("unique_id")
+    keep = [c for c in values.columns if c != "source"]
+    left = values.loc[band["unique_id_l"], keep].add_suffix("_l").reset_index(drop=True)
+    right = values.loc[band["unique_id_r"], keep].add_suffix("_r").reset_index(drop=True)
+    head = band[["unique_id_l", "unique_id_r", "match_probability", "match_weight", "reason"]].reset_index(drop=True)
+    side_by_side = pd.concat([head, left, right], axis=1)
+    ordered = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", "reason"]
+    for c in keep:
+        ordered += [f"{c}_l", f"{c}_r"]
+    return side_by_side[ordered].sort_values("match_probability", ascending=False, ignore_index=True)
+
+
+def save_dashboards(
+    linker: Linker, predictions: Any, table: pd.DataFrame, clusters: pd.DataFrame, folder: Path, db_api: Any, seed: int,
+    clusters_shown: int = 20,
+) -> list[Path]:
+    """Splink's comparison viewer and cluster studio as self-contained HTML (analysts only).
+
+    The cluster studio shows the largest clusters and a seeded sample of the others, so two
+    runs on the same data show the same clusters.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    viewer = folder / "comparison_viewer.html"
+    linker.visualisations.comparison_viewer_dashboard(predictions, str(viewer), overwrite=True, num_example_rows=2)
+    sizes = clusters.groupby("cluster_id").size()
+    multi = sizes[sizes > 1].sort_index()
+    largest = multi.sort_values(ascending=False, kind="stable").index[: clusters_shown // 2].tolist()
+    rest = multi.index.difference(largest)
+    sample = pd.Series(rest).sample(min(len(rest), clusters_shown - len(largest)), random_state=seed).tolist() if len(rest) else []
+    studio = folder / "cluster_studio.html"
+    if largest or sample:
+        clustered = db_api.register(table.merge(clusters, on="unique_id"), dataset_display_name="clustered_records")
+        linker.visualisations.cluster_studio_dashboard(
+            predictions, clustered, str(studio), cluster_ids=largest + sample, overwrite=True
+        )
+    return [p for p in (viewer, studio) if p.exists()]

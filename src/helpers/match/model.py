@@ -1,0 +1,309 @@
+"""The matching model: `config/matching.yaml` turned into Splink settings for the columns present.
+
+The YAML names a small vocabulary of comparison kinds (given_name, surname, date, email,
+identifier, place, exact, text); this module is the one place that says what each kind means
+in Splink levels. Rules and comparisons whose columns are missing from the data are dropped
+here, so the notebook never has to care which sources a company has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+import yaml
+from splink import SettingsCreator, block_on
+
+from helpers.match.features import FEATURES
+
+KINDS = ("given_name", "surname", "date", "email", "identifier", "place", "exact", "text")
+
+
+class ModelSpecError(ValueError):
+    """The matching configuration is unusable; the message says where and what to change."""
+
+
+@dataclass
+class ModelSpec:
+    comparisons: list[dict[str, Any]]
+    blocking_rules: list[list[str] | dict[str, list[str]]]
+    deterministic_rules: list[list[str]]
+    deterministic_recall: float
+    u_max_pairs: int
+    em_blocks: list[list[str]]
+    em_max_pairs: int
+    sanity: dict[str, float] = field(default_factory=dict)
+    vetoes: list[dict[str, Any]] = field(default_factory=list)
+    path: str = "config/matching.yaml"
+
+
+def _columns_of(comparison: dict[str, Any]) -> list[str]:
+    """Every matching column a comparison reads (the first is the one it cannot do without)."""
+    cols = [comparison["column"]] if "column" in comparison else list(comparison.get("columns", []))
+    for key in ("nickname", "first_word"):
+        if key in comparison:
+            cols.append(comparison[key])
+    cols += [c for c in comparison.get("swapped_with", []) if c not in cols]
+    cols += list(comparison.get("parts", []))
+    return cols
+
+
+def rule_columns(rule: list[str] | dict[str, list[str]] | str) -> list[str]:
+    """Columns a rule reads: `[a, b]` (agree on both) or `{swapped: [a, b]}` (a of one = b of the other)."""
+    if isinstance(rule, dict):
+        return list(rule.get("swapped", []))
+    return list(rule) if isinstance(rule, list) else [rule]
+
+
+def blocking_rule(rule: list[str] | dict[str, list[str]]) -> Any:
+    """A Splink blocking rule; `swapped` catches given name and surname typed in each other's field."""
+    if isinstance(rule, dict):
+        a, b = rule["swapped"]
+        return f"l.{a} = r.{b} AND l.{b} = r.{a}"
+    return block_on(*rule)
+
+
+def describe_rule(rule: list[str] | dict[str, list[str]]) -> str:
+    if isinstance(rule, dict):
+        a, b = rule["swapped"]
+        return f"{a} ⇄ {b}"
+    return " + ".join(rule)
+
+
+def load_spec(path: str | Path) -> ModelSpec:
+    """Read and check the matching configuration; every problem is reported at once."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelSpecError(f"{path}: cannot read the matching model: {exc}") from exc
+    problems: list[str] = []
+    comparisons = raw.get("comparisons") or []
+    names = [c.get("name") for c in comparisons]
+    for i, comp in enumerate(comparisons):
+        where = f"comparisons[{i}] ({comp.get('name', 'unnamed')})"
+        if comp.get("kind") not in KINDS:
+            problems.append(f"{where}: kind {comp.get('kind')!r} is not one of {', '.join(KINDS)}")
+        if not _columns_of(comp):
+            problems.append(f"{where}: give `column:` (or `columns:` for kind place)")
+        for col in _columns_of(comp):
+            if col not in FEATURES:
+                problems.append(f"{where}: {col!r} is not a matching column ({', '.join(FEATURES)})")
+    if len(set(names)) != len(names):
+        problems.append("comparisons: names must be unique")
+    training = raw.get("training") or {}
+    rule_lists = {
+        "blocking_rules": raw.get("blocking_rules") or [],
+        "training.deterministic_rules": training.get("deterministic_rules") or [],
+        "training.em_blocks": training.get("em_blocks") or [],
+    }
+    for where, rules in rule_lists.items():
+        if not rules:
+            problems.append(f"{where}: at least one rule is needed")
+        for rule in rules:
+            if isinstance(rule, dict) and where != "blocking_rules":
+                problems.append(f"{where}: {rule} — only blocking_rules may use `swapped:`")
+            for col in rule_columns(rule):
+                if col not in FEATURES:
+                    problems.append(f"{where}: {col!r} is not a matching column")
+    vetoes = raw.get("vetoes") or []
+    for i, veto in enumerate(vetoes):
+        if veto.get("when_different") not in names:
+            problems.append(f"vetoes[{i}]: when_different must name a comparison ({', '.join(map(str, names))})")
+        for other in veto.get("unless_same") or []:
+            if other not in names:
+                problems.append(f"vetoes[{i}]: unless_same {other!r} is not a comparison")
+    recall = training.get("deterministic_recall", 0.6)
+    if not 0 < float(recall) <= 1:
+        problems.append("training.deterministic_recall: must be in (0, 1]")
+    if problems:
+        raise ModelSpecError(f"{path}: the matching model has problems:\n  - " + "\n  - ".join(problems))
+    return ModelSpec(
+        comparisons=comparisons,
+        blocking_rules=list(rule_lists["blocking_rules"]),
+        deterministic_rules=[list(r) for r in rule_lists["training.deterministic_rules"]],
+        deterministic_recall=float(recall),
+        u_max_pairs=int(training.get("u_max_pairs", 5_000_000)),
+        em_blocks=[list(r) for r in rule_lists["training.em_blocks"]],
+        em_max_pairs=int(training.get("em_max_pairs", 2_000_000)),
+        sanity={k: float(v) for k, v in (raw.get("sanity") or {}).items()},
+        vetoes=[{"when_different": v["when_different"], "unless_same": list(v.get("unless_same") or [])} for v in vetoes],
+        path=str(path),
+    )
+
+
+# --- comparison kinds -------------------------------------------------------------------------
+
+
+def _named(comparison: cl.ComparisonCreator, name: str) -> cl.CustomComparison:
+    """A library comparison under the model's own name (charts and parameters use it)."""
+    return cl.CustomComparison(comparison.get_configured_comparison_levels(), output_column_name=name)
+
+
+def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
+    col = c["column"]
+    levels = [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
+    if c.get("nickname") in present:
+        levels.append(cll.ExactMatchLevel(c["nickname"]).configure(label_for_charts="Same after nicknames"))
+    levels.append(cll.JaroWinklerLevel(col, 0.92))
+    if c.get("first_word") in present:
+        levels.append(cll.ExactMatchLevel(c["first_word"]).configure(label_for_charts="Same first word"))
+    levels.append(cll.JaroWinklerLevel(col, 0.8))
+    swap = c.get("swapped_with") or []
+    if len(swap) == 2 and set(swap) <= present:
+        # e.g. "Rodríguez Ruiz, Palmira" typed as given name "Rodríguez Ruiz", surname "Palmira"
+        a, b = swap
+        swapped = cll.CustomLevel(f"{a}_l = {b}_r AND {a}_r = {b}_l", label_for_charts="Given name and surname swapped")
+        levels.append(swapped)
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=c["name"])
+
+
+def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
+    col = c["column"]
+    levels = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
+        cll.JaroWinklerLevel(col, 0.92),
+    ]
+    parts = [p for p in c.get("parts", []) if p in present]
+    if len(parts) == 2:
+        a, b = parts
+        shared = f"({a}_l = {a}_r OR {a}_l = {b}_r OR {b}_l = {a}_r OR {b}_l = {b}_r)"
+        levels.append(cll.CustomLevel(shared, label_for_charts="One surname in common"))
+    levels += [cll.JaroWinklerLevel(col, 0.8), cll.ElseLevel()]
+    return cl.CustomComparison(levels, output_column_name=c["name"])
+
+
+def _date(c: dict, present: set[str]) -> cl.ComparisonCreator:
+    return _named(
+        cl.DateOfBirthComparison(
+            c["column"], input_is_string=True, datetime_thresholds=[1, 1, 10], datetime_metrics=["month", "year", "year"]
+        ),
+        c["name"],
+    )
+
+
+def _email(c: dict, present: set[str]) -> cl.CustomComparison:
+    # Exact only: similar addresses, or the same user name at another provider
+    # (peterwilliams@hotmail vs peterwilliams@yahoo), are mostly the same *name* — evidence
+    # the name comparisons already counted, and the mark of namesakes.
+    col = c["column"]
+    levels = [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col), cll.ElseLevel()]
+    return cl.CustomComparison(levels, output_column_name=c["name"])
+
+
+def _identifier(c: dict, present: set[str]) -> cl.CustomComparison:
+    col = c["column"]
+    levels = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
+        cll.DamerauLevenshteinLevel(col, 1).configure(label_for_charts="One typo"),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(levels, output_column_name=c["name"])
+
+
+PLACE_LABELS = {"address_key": "Same address", "building_key": "Same building", "postcode": "Same postcode", "city": "Same city"}
+
+
+def _place(c: dict, present: set[str]) -> cl.CustomComparison:
+    cols = [col for col in c["columns"] if col in present]
+    # Null only when no column can be compared on both sides.
+    null_sql = " AND ".join(f"({col}_l IS NULL OR {col}_r IS NULL)" for col in cols)
+    levels: list = [cll.CustomLevel(null_sql, label_for_charts="Nothing to compare").configure(is_null_level=True)]
+    for col in cols:
+        label = PLACE_LABELS.get(col, f"Same {col}")
+        levels.append(cll.ExactMatchLevel(col).configure(label_for_charts=label))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=c["name"])
+
+
+def _exact(c: dict, present: set[str]) -> cl.ComparisonCreator:
+    return _named(cl.ExactMatch(c["column"]), c["name"])
+
+
+def _text(c: dict, present: set[str]) -> cl.CustomComparison:
+    col = c["column"]
+    levels = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
+        cll.JaroWinklerLevel(col, 0.88),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(levels, output_column_name=c["name"])
+
+
+BUILDERS = {
+    "given_name": _given_name,
+    "surname": _surname,
+    "date": _date,
+    "email": _email,
+    "identifier": _identifier,
+    "place": _place,
+    "exact": _exact,
+    "text": _text,
+}
+
+
+@dataclass
+class ResolvedModel:
+    """The spec cut down to this run's columns, with what was left out and why."""
+
+    comparisons: list[dict[str, Any]]
+    blocking_rules: list[list[str] | dict[str, list[str]]]
+    deterministic_rules: list[list[str]]
+    em_blocks: list[list[str]]
+    left_out: list[str]
+
+
+def resolve(spec: ModelSpec, present: list[str]) -> ResolvedModel:
+    """Keep the comparisons and rules this run's data can support."""
+    have = set(present)
+    left_out: list[str] = []
+    comparisons = []
+    for comp in spec.comparisons:
+        cols = _columns_of(comp)
+        usable = [c for c in cols if c in have]
+        main_ok = (comp["kind"] == "place" and usable) or (comp["kind"] != "place" and cols[0] in have)
+        if main_ok:
+            comparisons.append(comp)
+        else:
+            left_out.append(f"comparison {comp['name']}: no {cols[0] if comp['kind'] != 'place' else ' / '.join(cols)} in the data")
+
+    def rules(kind: str, candidates: list) -> list:
+        kept = [r for r in candidates if set(rule_columns(r)) <= have]
+        left_out.extend(f"{kind} {describe_rule(r)}: column missing" for r in candidates if r not in kept)
+        return kept
+
+    return ResolvedModel(
+        comparisons=comparisons,
+        blocking_rules=rules("blocking rule", spec.blocking_rules),
+        deterministic_rules=rules("deterministic rule", spec.deterministic_rules),
+        em_blocks=rules("training block", spec.em_blocks),
+        left_out=left_out,
+    )
+
+
+def splink_settings(resolved: ResolvedModel, present: list[str]) -> SettingsCreator:
+    """Splink settings (untrained) for the resolved model; `unique_id` identifies a record."""
+    if not resolved.comparisons:
+        raise ModelSpecError("no comparison can be made: the data has none of the matching columns filled")
+    if not resolved.blocking_rules:
+        raise ModelSpecError("no blocking rule can be used: every rule names a column the data lacks")
+    have = set(present)
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[BUILDERS[c["kind"]](c, have) for c in resolved.comparisons],
+        blocking_rules_to_generate_predictions=[blocking_rule(r) for r in resolved.blocking_rules],
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source"],
+    )
+
+
+def comparison_columns(comparison: dict[str, Any]) -> list[str]:
+    return _columns_of(comparison)
