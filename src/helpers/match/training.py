@@ -19,7 +19,7 @@ from splink import block_on
 
 from helpers.match.model import ModelSpec, ResolvedModel, comparison_columns
 
-DEFAULT_SANITY = {"min_exact_bayes_factor": 2.0, "max_else_m": 0.6, "max_exact_u": 0.6}
+DEFAULT_SANITY = {"min_exact_bayes_factor": 1.0, "min_exact_m": 0.05, "max_else_m": 0.6, "max_exact_u": 0.6}
 
 
 class DegenerateModel(RuntimeError):
@@ -61,24 +61,32 @@ def train(linker: Any, spec: ModelSpec, resolved: ResolvedModel, seed: int) -> l
     return sessions
 
 
-def neutralise_unobserved(model: dict) -> tuple[dict, list[str]]:
-    """Give levels never seen in training a neutral weight (m = u); returns the model and their names.
+def neutralise_unobserved(model: dict, else_floor: float = 0.01) -> tuple[dict, list[str]]:
+    """Give levels never seen among training matches a defensible weight; returns the model and their names.
 
-    Splink leaves a level's m empty when no training pair fell into it (a rare level such as
-    "one typo in the national id" on clean data) and would then score it with a default that
-    can be strongly negative. Evidence never observed should count for nothing, so such a level
-    gets m = u, i.e. a Bayes factor of 1. The first and last levels are not touched: if those
-    are untrained the model is unusable and `check_model` says so.
+    Splink leaves a level's m empty when no training pair fell into it — a rare level such as
+    "one typo in the national id", or, on small or clean data, true matches never disagreeing
+    on a field — and would then score it with a default that can be wildly negative. So:
+
+    - an intermediate level gets m = u (Bayes factor 1): evidence never observed counts for nothing;
+    - the last level ('all other comparisons') gets m = `else_floor`: disagreement was not seen
+      among matches, so it counts against a match, but by a bounded amount (1% ≈ −6.6 bits).
+
+    The first level is not touched: if exact agreement is untrained the model is unusable and
+    `check_model` says so.
     """
     touched: list[str] = []
     for comp in model["comparisons"]:
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        for lv in levels[1:-1]:
-            m, u = lv.get("m_probability"), lv.get("u_probability")
-            if isinstance(m, (int, float)) and isinstance(u, (int, float)):
+        for i, lv in enumerate(levels[1:], start=1):
+            m, u = _probability(lv.get("m_probability")), _probability(lv.get("u_probability"))
+            if m is not None and u is not None:
                 continue
-            value = m if isinstance(m, (int, float)) else u if isinstance(u, (int, float)) else 1e-6
-            lv["m_probability"] = lv["u_probability"] = value
+            if i == len(levels) - 1:
+                lv["m_probability"] = else_floor
+                lv["u_probability"] = u if u is not None else 1.0
+            else:
+                lv["m_probability"] = lv["u_probability"] = m if m is not None else u if u is not None else 1e-6
             touched.append(f"{comp['output_column_name']}: {lv.get('label_for_charts') or lv['sql_condition']}")
     return model, touched
 
@@ -120,9 +128,10 @@ def check_model(model: dict, sanity: dict[str, float] | None = None) -> list[San
     """Everything implausible about a trained model; empty when it may be used.
 
     A believable model has, for every comparison: m and u for every level; exact agreement
-    (the first level) raising the match odds at least `min_exact_bayes_factor`-fold; random
-    pairs not agreeing exactly most of the time (u ≤ `max_exact_u`); and true matches not
-    disagreeing completely most of the time (m of the last level ≤ `max_else_m`).
+    (the first level) counting for a match (Bayes factor ≥ `min_exact_bayes_factor`) and seen
+    in at least `min_exact_m` of true matches; random pairs not agreeing exactly most of the
+    time (u ≤ `max_exact_u`); and true matches not disagreeing completely most of the time
+    (m of the last level ≤ `max_else_m`).
     """
     limits = {**DEFAULT_SANITY, **(sanity or {})}
     table = parameters_table(model)
@@ -139,6 +148,14 @@ def check_model(model: dict, sanity: dict[str, float] | None = None) -> list[San
                     name,
                     f"'{exact['level']}' makes a match only {exact['bayes_factor']:.2f}× as likely "
                     f"(m={exact['m']:.3f}, u={exact['u']:.3f}; minimum {limits['min_exact_bayes_factor']:g}×)",
+                )
+            )
+        if exact["m"] < limits["min_exact_m"]:
+            findings.append(
+                SanityFinding(
+                    name,
+                    f"only {exact['m']:.1%} of true matches are estimated to agree exactly on '{exact['level']}' "
+                    f"(minimum {limits['min_exact_m']:.0%})",
                 )
             )
         if exact["u"] > limits["max_exact_u"]:

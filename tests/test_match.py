@@ -1,0 +1,233 @@
+"""Stage 03: the matching table, the model spec, the training guard, and a small end-to-end match
+with known truth (generated people through the real ingest, cleaning and Splink)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from helpers.clean.records import clean_people
+from helpers.generate import generate
+from helpers.ingest import ingest
+from helpers.match.evaluate import load_truth, pairwise_scores, threshold_curve
+from helpers.match.features import matching_table, present_features
+from helpers.match.linking import review_worklist
+from helpers.match.model import ModelSpecError, load_spec, resolve
+from helpers.match.stage import fit, link, prepare
+from helpers.match.training import DegenerateModel, assert_sane, check_model, em_sessions
+from helpers.registry import load_registry
+
+SPEC_PATH = ROOT / "config" / "matching.yaml"
+REF = date(2026, 11, 15)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """400 generated persons through stages 01–02 logic, with the truth."""
+    base = tmp_path_factory.mktemp("match")
+    generate(persons=400, seed=11, out=base / "raw")
+    result = ingest(load_registry(base / "raw" / "sources.yaml"))
+    clean = clean_people(result.tables["people"], result.summary, REF).clean
+    return {"clean": clean, "truth": load_truth(base / "raw" / "truth" / "records.csv")}
+
+
+@pytest.fixture(scope="module")
+def matched(demo):
+    spec = load_spec(SPEC_PATH)
+    prep = prepare(demo["clean"], spec, "duckdb")
+    fitted = fit(prep, spec, seed=42)
+    linked = link(prep, fitted, spec, demo["clean"], match_threshold=0.9, review_threshold=0.5)
+    return {"spec": spec, "prep": prep, "fitted": fitted, "linked": linked}
+
+
+# --- matching table -----------------------------------------------------------------------------
+
+
+def test_matching_table_keeps_only_values_fit_to_be_evidence(demo):
+    clean = demo["clean"].head(50).copy()
+    clean.loc[clean.index[0], ["email_valid", "email_role"]] = [False, False]
+    clean.loc[clean.index[1], ["email_valid", "email_role"]] = [True, True]  # info@… shared by an office
+    clean.loc[clean.index[2], "date_of_birth_valid"] = False
+    clean.loc[clean.index[3], "phone_valid"] = False
+    table = matching_table(clean)
+    assert table["unique_id"].tolist() == clean["record_key"].tolist()
+    assert table.loc[0, "email_key"] is None and table.loc[1, "email_key"] is None
+    assert table.loc[2, "date_of_birth"] is None and table.loc[3, "phone"] is None
+
+
+def test_present_features_drops_empty_columns(demo):
+    table = matching_table(demo["clean"])
+    table["phone"] = None
+    assert "phone" not in present_features(table)
+    assert "first_name_key" in present_features(table)
+
+
+# --- model spec -----------------------------------------------------------------------------------
+
+
+def test_committed_model_loads_and_resolves_on_the_demo(demo):
+    spec = load_spec(SPEC_PATH)
+    resolved = resolve(spec, present_features(matching_table(demo["clean"])))
+    names = {c["name"] for c in resolved.comparisons}
+    assert {"first_name", "last_name", "date_of_birth", "email", "phone", "address"} <= names
+    assert "comparison job_title: no job_title in the data" in resolved.left_out
+
+
+def test_model_without_dates_emails_or_phones_uses_what_is_there():
+    spec = load_spec(SPEC_PATH)
+    resolved = resolve(spec, ["first_name_key", "first_name_canonical", "last_name_key", "postcode", "city"])
+    assert [c["name"] for c in resolved.comparisons] == ["first_name", "last_name", "address"]
+    assert all("email_key" not in r and "date_of_birth" not in r for r in resolved.blocking_rules if isinstance(r, list))
+    assert ["first_name_canonical", "last_name_key"] in resolved.blocking_rules
+
+
+def test_spec_problems_are_all_reported(tmp_path):
+    text = SPEC_PATH.read_text(encoding="utf-8")
+    text = text.replace("kind: given_name", "kind: fuzzy_name").replace("- [email_key]\n", "- [shoe_size]\n", 1)
+    text = text.replace("when_different: first_name", "when_different: nickname")
+    path = tmp_path / "matching.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ModelSpecError) as err:
+        load_spec(path)
+    message = str(err.value)
+    assert "fuzzy_name" in message and "shoe_size" in message and "when_different" in message
+
+
+def test_em_sessions_estimate_every_comparison(demo):
+    spec = load_spec(SPEC_PATH)
+    resolved = resolve(spec, present_features(matching_table(demo["clean"])))
+    blocks = em_sessions(resolved)
+    for comp in resolved.comparisons:
+        from helpers.match.model import comparison_columns
+
+        trained_in = [b for b in blocks if not set(comparison_columns(comp)) & set(b)]
+        assert trained_in, f"{comp['name']} is never estimated"
+
+
+# --- the sanity guard --------------------------------------------------------------------------------
+
+
+def test_trained_model_on_demo_passes_the_guard(matched):
+    assert check_model(matched["fitted"].model, matched["spec"].sanity) == []
+
+
+def _set_level(model: dict, comparison: str, position: int, m: float | None = None, u: float | None = None) -> dict:
+    model = copy.deepcopy(model)
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+    if m is not None:
+        levels[position]["m_probability"] = m
+    if u is not None:
+        levels[position]["u_probability"] = u
+    return model
+
+
+def test_guard_refuses_a_collapsed_date_of_birth(matched):
+    """The EM failure seen with correlated fields: exact dob agreement stops counting."""
+    model = _set_level(matched["fitted"].model, "date_of_birth", 0, m=0.0001)
+    model = _set_level(model, "date_of_birth", -1, m=0.9)
+    with pytest.raises(DegenerateModel) as err:
+        assert_sane(model, matched["spec"].sanity)
+    assert "date_of_birth" in str(err.value) and "em_blocks" in str(err.value)
+
+
+def test_guard_refuses_a_field_random_pairs_always_agree_on(matched):
+    model = _set_level(matched["fitted"].model, "gender", 0, u=0.95)
+    findings = check_model(model, matched["spec"].sanity)
+    assert {f.comparison for f in findings} == {"gender"}
+    assert any("random pairs agree exactly 95%" in f.problem for f in findings)
+
+
+def test_guard_refuses_untrained_levels(matched):
+    model = copy.deepcopy(matched["fitted"].model)
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "email")
+    for lv in comp["comparison_levels"]:
+        lv.pop("m_probability", None)
+    assert any("untrained" in f.problem for f in check_model(model))
+
+
+# --- the end-to-end match ------------------------------------------------------------------------------
+
+
+def test_every_clean_record_gets_exactly_one_cluster(matched, demo):
+    links = matched["linked"].links
+    assert len(links) == len(demo["clean"])
+    assert links["record_key"].is_unique and links["cluster_id"].notna().all()
+    assert (links.groupby("cluster_id")["record_key"].transform("size") == links["cluster_size"]).all()
+    alone = links["cluster_size"] == 1
+    assert links.loc[alone, "match_probability_to_cluster"].isna().all()
+    assert (links.loc[~alone, "match_probability_to_cluster"] >= 0.9).all()
+
+
+def test_clusters_find_the_truth(matched, demo):
+    scores = pairwise_scores(matched["linked"].links, demo["truth"])
+    assert scores["records_evaluated"] == len(demo["clean"])
+    assert scores["precision"] >= 0.95 and scores["recall"] >= 0.9, scores
+
+
+def test_vetoed_pairs_are_never_in_one_cluster_by_their_own_link(matched):
+    pairs, links = matched["linked"].pairs, matched["linked"].links
+    vetoed = pairs[pairs["vetoed"]]
+    assert len(vetoed), "the demo has households sharing contacts: some pairs must be vetoed"
+    assert (vetoed["gamma_first_name"] == 0).all()
+
+
+def test_review_worklist_is_the_band_and_the_vetoed(matched):
+    pairs = matched["linked"].pairs
+    work = review_worklist(pairs, 0.9, matched["prep"].table)
+    expected = int(((pairs["match_probability"] < 0.9) | pairs["vetoed"]).sum())
+    assert len(work) == expected
+    assert {"first_name_key_l", "first_name_key_r"} <= set(work.columns)
+
+
+def test_threshold_curve_matches_the_run_at_its_threshold(matched, demo):
+    curve = threshold_curve(matched["prep"].table["unique_id"], matched["linked"].pairs, demo["truth"], [0.9])
+    run = pairwise_scores(matched["linked"].links, demo["truth"])
+    assert curve.loc[0, "f1"] == pytest.approx(run["f1"])
+
+
+def test_same_inputs_same_clusters(matched, demo):
+    spec = matched["spec"]
+    prep = prepare(demo["clean"], spec, "duckdb")
+    again = link(prep, fit(prep, spec, seed=42), spec, demo["clean"], 0.9, 0.5)
+    pd.testing.assert_frame_equal(again.links, matched["linked"].links)
+
+
+def test_a_saved_model_is_reused_without_training(matched, demo, tmp_path):
+    import json
+
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(matched["fitted"].model), encoding="utf-8")
+    spec = matched["spec"]
+    prep = prepare(demo["clean"], spec, "duckdb")
+    fitted = fit(prep, spec, seed=1, model_path=str(path))
+    assert fitted.em_blocks == [] and fitted.reused_from == str(path)
+    again = link(prep, fitted, spec, demo["clean"], 0.9, 0.5)
+    pd.testing.assert_frame_equal(again.links, matched["linked"].links)
+
+
+def test_a_saved_model_needing_missing_columns_is_refused(matched, demo, tmp_path):
+    import json
+
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(matched["fitted"].model), encoding="utf-8")
+    clean = demo["clean"].assign(phone_valid=False)
+    prep = prepare(clean, matched["spec"], "duckdb")
+    with pytest.raises(DegenerateModel, match="phone"):
+        fit(prep, matched["spec"], seed=1, model_path=str(path))
+
+
+def test_one_source_without_dates_or_phones_still_matches(demo):
+    clean = demo["clean"][demo["clean"]["source"] == "crm"].copy()
+    clean["date_of_birth_valid"] = False
+    clean["phone_valid"] = False
+    spec = load_spec(SPEC_PATH)
+    prep = prepare(clean, spec, "duckdb")
+    assert "date_of_birth" not in prep.present and "phone" not in prep.present
+    linked = link(prep, fit(prep, spec, seed=42), spec, clean, 0.9, 0.5)
+    assert len(linked.links) == len(clean)
+    assert pairwise_scores(linked.links, demo["truth"])["f1"] > 0.8
