@@ -123,7 +123,7 @@ def test_per_row_hints_index_dtypes_and_raw_untouched():
     pd.testing.assert_series_equal(values, before)
     assert out.index.equals(values.index)
     assert list(out.columns) == ["date_std", "date_valid", "date_issue"]
-    assert str(out["date_std"].dtype) == "datetime64[ns]"
+    assert str(out["date_std"].dtype) == "datetime64[s]"
     assert out["date_valid"].dtype == bool
     assert [d.date() if not pd.isna(d) else None for d in out["date_std"]] == [
         MARCH_4, dt.date(1985, 4, 3), None, dt.date(1985, 3, 5), None]
@@ -146,3 +146,11 @@ def test_age_band_edges():
         "0-17", "0-17", "18-24", "18-24", "25-34", "25-34", "35-44", "35-44", "45-54", "45-54",
         "55-64", "55-64", "65-74", "65-74", "75+", "75+", None, None]
     assert bands.cat.ordered and list(bands.cat.categories)[0] == "0-17"
+
+
+def test_dates_before_1678_are_kept_for_matching_but_not_valid():
+    out = standardise_dates(pd.Series(["1630-08-01", "0999-01-01"]), "%Y-%m-%d", REF, kind="birth")
+    assert out["date_std"].dt.year.tolist() == [1630, 999]
+    assert out["date_std"].dt.strftime("%m-%d").tolist() == ["08-01", "01-01"]
+    assert out["date_valid"].tolist() == [False, False]
+    assert out["date_issue"].tolist() == ["over 120 years", "over 120 years"]

@@ -376,8 +376,10 @@ def standardise_dates(
     parsed_ok = ~np.isnat(day)
     valid = parsed_ok & ~future & ~too_old
 
-    in_ns = (day >= np.datetime64("1678-01-01")) & (day <= np.datetime64("2261-12-31"))
-    date_std = np.where(parsed_ok & in_ns, day, np.datetime64("NaT", "D")).astype("datetime64[ns]")
+    # Seconds, not pandas' default nanoseconds: nanoseconds stop at 1677, and a birth date of
+    # 1630 (genealogy, historical archives) is still a date worth matching on, though not a
+    # plausible customer age (valid is False).
+    date_std = np.where(parsed_ok, day, np.datetime64("NaT", "D")).astype("datetime64[s]")
     return pd.DataFrame({
         "date_std": date_std,
         "date_valid": valid,

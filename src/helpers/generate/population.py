@@ -423,12 +423,24 @@ def _local_parts(rng: np.random.Generator, tokens: dict[str, pa.Array], dob: np.
     return T.scatter(parts, n)
 
 
+GMAIL_DOMAINS = pa.array(["gmail.com", "googlemail.com"])
+
+
+def _mailbox(email: pa.Array) -> pa.Array:
+    """The mailbox an address reaches: Gmail ignores dots in the user name, so a.b@gmail.com
+    and ab@gmail.com belong to one person and must not be given to two."""
+    local = T.arr(pc.replace_substring_regex(email, r"@.*$", ""))
+    domain = T.arr(pc.replace_substring_regex(email, r"^[^@]*@", ""))
+    undotted = T.cat(T.arr(pc.replace_substring(local, ".", "")), "@", domain)
+    return T.where(pc.is_in(domain, value_set=GMAIL_DOMAINS).to_numpy(zero_copy_only=False), undotted, email)
+
+
 def _dedupe_emails(rng: np.random.Generator, email: pa.Array, taken: pa.Array | None = None) -> pa.Array:
-    """Append digits to the local part of duplicates until every address is unique."""
+    """Append digits to the local part of duplicates until every mailbox is unique."""
     k = len(email)
     for _ in range(20):
         both = pa.concat_arrays([T.arr(taken), email]) if taken is not None else email
-        codes = both.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        codes = _mailbox(both).dictionary_encode().indices.to_numpy(zero_copy_only=False)
         codes = np.where(pc.is_valid(both).to_numpy(zero_copy_only=False), codes, -1)
         _, first = np.unique(codes, return_index=True)
         is_first = np.zeros(len(both), bool)

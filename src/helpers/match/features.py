@@ -9,6 +9,7 @@ what such a value is.
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 # Matching column → what it holds. The order is the order of the table.
@@ -17,9 +18,10 @@ FEATURES: dict[str, str] = {
     "first_name_canonical": "given name through the nickname table (Pepe → jose, Rob → robert)",
     "first_name_token": "first word of the given name (María Carmen → maria)",
     "last_name_key": "surname(s), lower-case without accents",
+    "name_words": "every word of given name and surname, sorted (to spot names split across the wrong fields)",
     "surname_1_key": "first surname (Spanish/Portuguese double surnames split)",
     "surname_2_key": "second surname, when there is one",
-    "date_of_birth": "valid date of birth, ISO text",
+    "date_of_birth": "date of birth, ISO text (any real past date, even an implausibly old one)",
     "gender": "M or F",
     "email_key": "valid personal email, dots and +tags removed where the provider ignores them",
     "phone": "valid phone number, E.164",
@@ -51,10 +53,28 @@ def _text_key(values: pd.Series) -> pd.Series:
     return values.map(pd.Series(keys.to_numpy(), index=distinct.to_numpy()))
 
 
+def _name_words(table: pd.DataFrame) -> pd.Series:
+    """Sorted distinct words of given name + surname, as a list (None when there is no name).
+
+    Computed by DuckDB's list functions: vectorised, no Python per record.
+    """
+    names = table[["first_name_key", "last_name_key"]]  # noqa: F841 (read by DuckDB below)
+    words = duckdb.sql(
+        """select case when len(w) = 0 then null else w end as words from (
+             select list_sort(list_distinct(list_filter(
+                      string_split(coalesce(first_name_key, '') || ' ' || coalesce(last_name_key, ''), ' '),
+                      lambda x: x <> ''))) as w
+             from names)"""
+    ).df()["words"]
+    return words.set_axis(table.index)
+
+
 def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     """Clean records → the table Splink sees (`unique_id` is the record key)."""
     valid_email = clean["email_valid"] & ~clean["email_role"]
-    dob = clean["date_of_birth_std"].where(clean["date_of_birth_valid"])
+    # A birth date too old to be a customer's (1630, or a 1900 placeholder) is still evidence of
+    # identity; term-frequency adjustment takes care of placeholders. A future one is a typo.
+    dob = clean["date_of_birth_std"].where(clean["date_of_birth_issue"].ne("future"))
     table = pd.DataFrame(
         {
             "unique_id": clean["record_key"],
@@ -79,6 +99,7 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     )
     for col in table.columns.drop(["unique_id", "source"]):
         table[col] = table[col].astype(object).where(table[col].notna(), None)
+    table.insert(table.columns.get_loc("last_name_key") + 1, "name_words", _name_words(table))
     return table.reset_index(drop=True)
 
 

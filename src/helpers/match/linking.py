@@ -65,13 +65,42 @@ def top_level(model: dict, comparison: str) -> int:
     return sum(not lv.get("is_null_level") for lv in comp["comparison_levels"]) - 1
 
 
+def else_m(model: dict, comparison: str) -> float | None:
+    """m of a comparison's last level: the share of true matches that disagree completely."""
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    last = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][-1]
+    m = last.get("m_probability")
+    return float(m) if isinstance(m, (int, float)) else None
+
+
+def active_vetoes(model: dict, vetoes: list[dict]) -> tuple[list[dict], list[str]]:
+    """The vetoes that hold for this model, and why the others were lifted.
+
+    A veto says "the same person does not give an entirely different given name". Training
+    measures how often that happens among true matches (m of the comparison's last level).
+    When it is more than the veto's `max_m` — sources that abbreviate, translate or garble
+    given names freely — the veto would cost more true matches than it saves, so it is lifted.
+    """
+    comps = set(comparison_names(model))
+    active, lifted = [], []
+    for veto in vetoes:
+        name = veto["when_different"]
+        if name not in comps:
+            lifted.append(f"{name}: not compared in this run")
+            continue
+        m = else_m(model, name)
+        if m is None or m > veto["max_m"]:
+            lifted.append(f"{name}: {m:.1%} of true matches disagree completely (veto needs at most {veto['max_m']:.0%})")
+            continue
+        active.append(veto)
+    return active, lifted
+
+
 def veto_condition(model: dict, vetoes: list[dict]) -> str:
-    """SQL that is true for pairs a veto keeps apart; 'false' when no veto applies to this model."""
+    """SQL that is true for pairs an active veto keeps apart; 'false' when none applies."""
     comps = set(comparison_names(model))
     parts = []
-    for veto in vetoes:
-        if veto["when_different"] not in comps:
-            continue
+    for veto in active_vetoes(model, vetoes)[0]:
         cond = f"gamma_{veto['when_different']} = 0"
         rescues = [f"gamma_{c} = {top_level(model, c)}" for c in veto["unless_same"] if c in comps]
         parts.append(f"({cond} AND NOT ({' OR '.join(rescues)}))" if rescues else f"({cond})")

@@ -43,7 +43,7 @@ class ModelSpec:
 def _columns_of(comparison: dict[str, Any]) -> list[str]:
     """Every matching column a comparison reads (the first is the one it cannot do without)."""
     cols = [comparison["column"]] if "column" in comparison else list(comparison.get("columns", []))
-    for key in ("nickname", "first_word"):
+    for key in ("nickname", "first_word", "crossed_words"):
         if key in comparison:
             cols.append(comparison[key])
     cols += [c for c in comparison.get("swapped_with", []) if c not in cols]
@@ -51,11 +51,23 @@ def _columns_of(comparison: dict[str, Any]) -> list[str]:
     return cols
 
 
+def _term_column(term: str) -> str:
+    """`col` or `col:n` (the first n characters of col) → col."""
+    return str(term).split(":", 1)[0]
+
+
+def _term_sql(term: str) -> str:
+    """`col:n` → `substr(col, 1, n)`: agreement on a prefix survives a typo later in the word."""
+    col, _, n = str(term).partition(":")
+    return f"substr({col}, 1, {int(n)})" if n else col
+
+
 def rule_columns(rule: list[str] | dict[str, list[str]] | str) -> list[str]:
-    """Columns a rule reads: `[a, b]` (agree on both) or `{swapped: [a, b]}` (a of one = b of the other)."""
+    """Columns a rule reads: `[a, b:3]` (agree on a and on b's first 3 characters) or
+    `{swapped: [a, b]}` (a of one record = b of the other, and the other way round)."""
     if isinstance(rule, dict):
         return list(rule.get("swapped", []))
-    return list(rule) if isinstance(rule, list) else [rule]
+    return [_term_column(t) for t in (rule if isinstance(rule, list) else [rule])]
 
 
 def blocking_rule(rule: list[str] | dict[str, list[str]]) -> Any:
@@ -63,14 +75,14 @@ def blocking_rule(rule: list[str] | dict[str, list[str]]) -> Any:
     if isinstance(rule, dict):
         a, b = rule["swapped"]
         return f"l.{a} = r.{b} AND l.{b} = r.{a}"
-    return block_on(*rule)
+    return block_on(*[_term_sql(t) for t in rule])
 
 
 def describe_rule(rule: list[str] | dict[str, list[str]]) -> str:
     if isinstance(rule, dict):
         a, b = rule["swapped"]
         return f"{a} ⇄ {b}"
-    return " + ".join(rule)
+    return " + ".join(t if ":" not in str(t) else f"{_term_column(t)}[:{str(t).split(':')[1]}]" for t in rule)
 
 
 def load_spec(path: str | Path) -> ModelSpec:
@@ -130,7 +142,14 @@ def load_spec(path: str | Path) -> ModelSpec:
         em_blocks=[list(r) for r in rule_lists["training.em_blocks"]],
         em_max_pairs=int(training.get("em_max_pairs", 2_000_000)),
         sanity={k: float(v) for k, v in (raw.get("sanity") or {}).items()},
-        vetoes=[{"when_different": v["when_different"], "unless_same": list(v.get("unless_same") or [])} for v in vetoes],
+        vetoes=[
+            {
+                "when_different": v["when_different"],
+                "unless_same": list(v.get("unless_same") or []),
+                "max_m": float(v.get("max_m", 0.05)),
+            }
+            for v in vetoes
+        ],
         path=str(path),
     )
 
@@ -151,6 +170,8 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     levels.append(cll.JaroWinklerLevel(col, 0.92))
     if c.get("first_word") in present:
         levels.append(cll.ExactMatchLevel(c["first_word"]).configure(label_for_charts="Same first word"))
+    initial = f"(length({col}_l) = 1 OR length({col}_r) = 1) AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)"
+    levels.append(cll.CustomLevel(initial, label_for_charts="Initial agrees (J = John)"))
     levels.append(cll.JaroWinklerLevel(col, 0.8))
     swap = c.get("swapped_with") or []
     if len(swap) == 2 and set(swap) <= present:
@@ -158,6 +179,16 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
         a, b = swap
         swapped = cll.CustomLevel(f"{a}_l = {b}_r AND {a}_r = {b}_l", label_for_charts="Given name and surname swapped")
         levels.append(swapped)
+    words, first = c.get("crossed_words"), c.get("first_word")
+    if words in present and first in present:
+        # "Pérez Ureña Mayte" typed as given name "Pérez", surname "Ureña Mayte": at least two
+        # name words shared and one record's given name among the other's words (siblings
+        # share two surname words, but not a given name).
+        crossed = (
+            f"len(list_intersect({words}_l, {words}_r)) >= 2 AND "
+            f"(list_contains({words}_r, {first}_l) OR list_contains({words}_l, {first}_r))"
+        )
+        levels.append(cll.CustomLevel(crossed, label_for_charts="Same names across fields", base_dialect_str="duckdb"))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
@@ -178,13 +209,14 @@ def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
-def _date(c: dict, present: set[str]) -> cl.ComparisonCreator:
-    return _named(
-        cl.DateOfBirthComparison(
-            c["column"], input_is_string=True, datetime_thresholds=[1, 1, 10], datetime_metrics=["month", "year", "year"]
-        ),
-        c["name"],
-    )
+def _date(c: dict, present: set[str]) -> cl.CustomComparison:
+    # Splink's date-of-birth levels, with term frequencies on exact agreement so that a
+    # placeholder date many records share (1900-01-01) weighs little.
+    levels = cl.DateOfBirthComparison(
+        c["column"], input_is_string=True, datetime_thresholds=[1, 1, 10], datetime_metrics=["month", "year", "year"]
+    ).get_configured_comparison_levels()
+    levels[1].configure(tf_adjustment_column=c["column"])
+    return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
 def _email(c: dict, present: set[str]) -> cl.CustomComparison:
@@ -217,7 +249,8 @@ def _place(c: dict, present: set[str]) -> cl.CustomComparison:
     levels: list = [cll.CustomLevel(null_sql, label_for_charts="Nothing to compare").configure(is_null_level=True)]
     for col in cols:
         label = PLACE_LABELS.get(col, f"Same {col}")
-        levels.append(cll.ExactMatchLevel(col).configure(label_for_charts=label))
+        # term frequencies: sharing a village says more than sharing London
+        levels.append(cll.ExactMatchLevel(col).configure(label_for_charts=label, tf_adjustment_column=col))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from splink import block_on
 
-from helpers.match.model import ModelSpec, ResolvedModel, comparison_columns
+from helpers.match.model import ModelSpec, ResolvedModel, blocking_rule, comparison_columns, rule_columns
 
-DEFAULT_SANITY = {"min_exact_bayes_factor": 1.0, "min_exact_m": 0.05, "max_else_m": 0.6, "max_exact_u": 0.6}
+DEFAULT_SANITY = {"min_exact_bayes_factor": 1.0, "min_exact_m": 0.05, "max_else_m": 0.6, "max_exact_u": 0.95}
 
 
 class DegenerateModel(RuntimeError):
@@ -37,7 +36,7 @@ def em_sessions(resolved: ResolvedModel, min_sessions_per_comparison: int = 2) -
     cols = {c["name"]: set(comparison_columns(c)) for c in resolved.comparisons}
     chosen: list[list[str]] = []
     for block in resolved.em_blocks:
-        trains = [n for n in counts if not cols[n] & set(block)]
+        trains = [n for n in counts if not cols[n] & set(rule_columns(block))]
         if any(counts[n] < min_sessions_per_comparison for n in trains):
             chosen.append(block)
             for n in trains:
@@ -50,13 +49,13 @@ def em_sessions(resolved: ResolvedModel, min_sessions_per_comparison: int = 2) -
 def train(linker: Any, spec: ModelSpec, resolved: ResolvedModel, seed: int) -> list[list[str]]:
     """Estimate the prior, u and m in place on `linker`; returns the EM blocks used."""
     linker.training.estimate_probability_two_random_records_match(
-        [block_on(*r) for r in resolved.deterministic_rules], recall=spec.deterministic_recall
+        [blocking_rule(r) for r in resolved.deterministic_rules], recall=spec.deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=seed)
     sessions = em_sessions(resolved)
     for block in sessions:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*block), max_pairs=spec.em_max_pairs, estimate_without_term_frequencies=True
+            blocking_rule(block), max_pairs=spec.em_max_pairs, estimate_without_term_frequencies=True
         )
     return sessions
 
