@@ -231,3 +231,26 @@ def test_one_source_without_dates_or_phones_still_matches(demo):
     linked = link(prep, fit(prep, spec, seed=42), spec, clean, 0.9, 0.5)
     assert len(linked.links) == len(clean)
     assert pairwise_scores(linked.links, demo["truth"])["f1"] > 0.8
+
+
+def test_veto_holds_on_the_demo_and_is_lifted_when_names_are_garbled(matched):
+    from helpers.match.linking import active_vetoes, veto_condition
+
+    spec, model = matched["spec"], matched["fitted"].model
+    active, lifted = active_vetoes(model, spec.vetoes)
+    assert [v["when_different"] for v in active] == ["first_name"] and lifted == []
+    assert "gamma_first_name = 0" in veto_condition(model, spec.vetoes)
+    garbled = _set_level(model, "first_name", -1, m=0.2)
+    active, lifted = active_vetoes(garbled, spec.vetoes)
+    assert active == [] and "20.0% of true matches" in lifted[0]
+    assert veto_condition(garbled, spec.vetoes) == "false"
+
+
+def test_names_typed_across_fields_still_agree(demo):
+    from helpers.match.features import matching_table
+
+    clean = demo["clean"].head(2).copy()
+    clean["first_name_key"] = ["perez", "mayte"]
+    clean["last_name_key"] = ["urena mayte", "perez urena"]
+    table = matching_table(clean)
+    assert [list(w) for w in table["name_words"]] == [["mayte", "perez", "urena"], ["mayte", "perez", "urena"]]
