@@ -107,7 +107,10 @@ def clean_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date
     reasons[no_identity] = "no usable identity: no name and no valid email, phone or address"
     set_aside = duplicate | no_identity
 
-    clean = std.loc[~set_aside].reset_index(drop=True)
+    # Select rows only when some are set aside, and renumber without reset_index, which
+    # deep-copies (and re-merges) the whole 90-column frame once more.
+    clean = std.take(np.flatnonzero(~set_aside)) if set_aside.any() else std
+    clean.index = pd.RangeIndex(len(clean))
     clean.insert(2, "record_key", _record_keys(clean))
     quarantine = pd.DataFrame(
         {
