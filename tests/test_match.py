@@ -254,3 +254,16 @@ def test_names_typed_across_fields_still_agree(demo):
     clean["last_name_key"] = ["urena mayte", "perez urena"]
     table = matching_table(clean)
     assert [list(w) for w in table["name_words"]] == [["mayte", "perez", "urena"], ["mayte", "perez", "urena"]]
+
+
+def test_exact_u_too_rare_to_sample_is_computed_from_value_counts(matched):
+    from helpers.match.training import fill_exact_u
+
+    model = copy.deepcopy(matched["fitted"].model)
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "phone")
+    exact = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][0]
+    exact.pop("u_probability")
+    table = pd.DataFrame({"phone": ["+1", "+1", "+2", "+3", None]})
+    model, filled = fill_exact_u(model, table, matched["prep"].resolved.comparisons)
+    assert filled == ["phone: Exact match on phone"]
+    assert exact["u_probability"] == pytest.approx(2 / 12)  # one agreeing pair of 4·3/2 = 6

@@ -15,6 +15,7 @@ from helpers.match.model import ModelSpec, ResolvedModel, resolve, splink_settin
 from helpers.match.training import (
     assert_sane,
     check_model_fits,
+    fill_exact_u,
     load_model,
     neutralise_unobserved,
     train,
@@ -36,6 +37,7 @@ class Fitted:
     em_blocks: list[list[str]]  # EM sessions used ([] when the model was reused)
     neutral: list[str]  # levels never observed among training matches, given a bounded weight
     reused_from: str | None
+    computed_u: list[str]  # exact levels whose u came from value counts (too rare to sample)
 
 
 @dataclass
@@ -67,9 +69,10 @@ def fit(prep: Prepared, spec: ModelSpec, seed: int, model_path: str | None = Non
         trainer = new_linker(prep.records, splink_settings(prep.resolved, prep.present))
         blocks = train(trainer, spec, prep.resolved, seed)
         model = trainer.misc.save_model_to_json()
+    model, computed_u = fill_exact_u(model, prep.table, prep.resolved.comparisons)
     model, neutral = neutralise_unobserved(model)
     assert_sane(model, spec.sanity, spec.path)
-    return Fitted(model, blocks, neutral, model_path)
+    return Fitted(model, blocks, neutral, model_path, computed_u)
 
 
 def link(prep: Prepared, fitted: Fitted, spec: ModelSpec, clean: pd.DataFrame, match_threshold: float,

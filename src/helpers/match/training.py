@@ -60,6 +60,30 @@ def train(linker: Any, spec: ModelSpec, resolved: ResolvedModel, seed: int) -> l
     return sessions
 
 
+def fill_exact_u(model: dict, table: pd.DataFrame, comparisons: list[dict[str, Any]]) -> tuple[dict, list[str]]:
+    """Compute u of exact agreement where random sampling saw none; returns the model and names.
+
+    For an identifier (email, phone, national id, full address) two random records agree so
+    rarely that a few million sampled pairs may contain none, and Splink leaves u empty. But
+    that u is simply the chance that two records with a value share it — Σ c(c−1) / N(N−1)
+    over the value counts c — which the data gives exactly.
+    """
+    columns = {c["name"]: comparison_columns(c)[0] for c in comparisons}
+    filled: list[str] = []
+    for comp in model["comparisons"]:
+        name = comp["output_column_name"]
+        exact = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][0]
+        if _probability(exact.get("u_probability")) is not None or columns.get(name) not in table.columns:
+            continue
+        counts = table[columns[name]].value_counts(dropna=True).to_numpy(dtype="float64")
+        n = counts.sum()
+        if n < 2:
+            continue
+        exact["u_probability"] = max(float((counts * (counts - 1)).sum() / (n * (n - 1))), 1e-12)
+        filled.append(f"{name}: {exact.get('label_for_charts') or exact['sql_condition']}")
+    return model, filled
+
+
 def neutralise_unobserved(model: dict, else_floor: float = 0.01) -> tuple[dict, list[str]]:
     """Give levels never seen among training matches a defensible weight; returns the model and their names.
 
