@@ -157,6 +157,18 @@ def load_spec(path: str | Path) -> ModelSpec:
 # --- comparison kinds -------------------------------------------------------------------------
 
 
+class PerDialectLevel(cll.CustomLevel):
+    """A custom level written once per engine: list functions differ between DuckDB and Spark,
+    and sqlglot does not translate them."""
+
+    def __init__(self, sql_by_dialect: dict[str, str], label: str):
+        super().__init__(sql_by_dialect["duckdb"], label_for_charts=label)
+        self.sql_by_dialect = sql_by_dialect
+
+    def create_sql(self, sql_dialect: Any) -> str:
+        return self.sql_by_dialect[sql_dialect.sql_dialect_str]
+
+
 def _named(comparison: cl.ComparisonCreator, name: str) -> cl.CustomComparison:
     """A library comparison under the model's own name (charts and parameters use it)."""
     return cl.CustomComparison(comparison.get_configured_comparison_levels(), output_column_name=name)
@@ -184,11 +196,17 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
         # "Pérez Ureña Mayte" typed as given name "Pérez", surname "Ureña Mayte": at least two
         # name words shared and one record's given name among the other's words (siblings
         # share two surname words, but not a given name).
-        crossed = (
-            f"len(list_intersect({words}_l, {words}_r)) >= 2 AND "
-            f"(list_contains({words}_r, {first}_l) OR list_contains({words}_l, {first}_r))"
+        levels.append(
+            PerDialectLevel(
+                {
+                    "duckdb": f"len(list_intersect({words}_l, {words}_r)) >= 2 AND "
+                    f"(list_contains({words}_r, {first}_l) OR list_contains({words}_l, {first}_r))",
+                    "spark": f"size(array_intersect({words}_l, {words}_r)) >= 2 AND "
+                    f"(array_contains({words}_r, {first}_l) OR array_contains({words}_l, {first}_r))",
+                },
+                label="Same names across fields",
+            )
         )
-        levels.append(cll.CustomLevel(crossed, label_for_charts="Same names across fields", base_dialect_str="duckdb"))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 

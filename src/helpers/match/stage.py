@@ -3,6 +3,7 @@ and benchmarks call the same way."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,10 @@ class Prepared:
     table: pd.DataFrame  # the matching table (one row per clean record)
     present: list[str]  # matching columns filled enough to compare
     resolved: ResolvedModel  # the model cut to those columns
-    db_api: Any  # Splink's database API for the backend
-    records: Any  # the table registered with the backend
+    backend: str
+    db_api: Any  # Splink's database API for the scoring backend
+    records: Any  # the table registered with the scoring backend
+    training_records: Any  # the table registered with DuckDB, where training runs
 
 
 @dataclass
@@ -54,9 +57,14 @@ def prepare(clean: pd.DataFrame, spec: ModelSpec, backend: str) -> Prepared:
     table = matching_table(clean)
     present = present_features(table)
     resolved = resolve(spec, present)
-    db_api = database_api(backend)
-    records = db_api.register(table, dataset_display_name="clean_records")
-    return Prepared(table, present, resolved, db_api, records)
+    training_api = database_api("duckdb")
+    training_records = training_api.register(table, dataset_display_name="clean_records")
+    if backend == "duckdb":
+        db_api, records = training_api, training_records
+    else:
+        db_api = database_api(backend)
+        records = db_api.register(table, dataset_display_name=f"clean_records_{uuid.uuid4().hex[:8]}")
+    return Prepared(table, present, resolved, backend, db_api, records, training_records)
 
 
 def fit(prep: Prepared, spec: ModelSpec, seed: int, model_path: str | None = None) -> Fitted:
@@ -66,13 +74,36 @@ def fit(prep: Prepared, spec: ModelSpec, seed: int, model_path: str | None = Non
         check_model_fits(model, prep.present, model_path)
         blocks: list[list[str]] = []
     else:
-        trainer = new_linker(prep.records, splink_settings(prep.resolved, prep.present))
+        trainer = new_linker(prep.training_records, splink_settings(prep.resolved, prep.present))
         blocks = train(trainer, spec, prep.resolved, seed)
         model = trainer.misc.save_model_to_json()
     model, computed_u = fill_exact_u(model, prep.table, prep.resolved.comparisons)
     model, neutral = neutralise_unobserved(model)
     assert_sane(model, spec.sanity, spec.path)
     return Fitted(model, blocks, neutral, model_path, computed_u)
+
+
+def for_dialect(model: dict, settings: Any, sql_dialect: str) -> dict:
+    """A trained model (DuckDB SQL) re-expressed for another engine, parameters copied level by level.
+
+    A model JSON holds SQL of the engine it was trained on; Spark cannot read DuckDB's. The
+    settings are rebuilt for the target from the same engine-neutral definition and the
+    trained m/u values carried across, checking that every comparison and level lines up.
+    """
+    target = settings.create_settings_dict(sql_dialect)
+    target["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    if [c["output_column_name"] for c in target["comparisons"]] != [c["output_column_name"] for c in model["comparisons"]]:
+        raise ValueError("the model's comparisons do not match this run's model definition; retrain (model_path: null)")
+    for to, frm in zip(target["comparisons"], model["comparisons"]):
+        labels_to = [lv.get("label_for_charts") for lv in to["comparison_levels"]]
+        labels_from = [lv.get("label_for_charts") for lv in frm["comparison_levels"]]
+        if labels_to != labels_from:
+            raise ValueError(f"comparison {to['output_column_name']}: levels differ from the saved model; retrain")
+        for lt, lf in zip(to["comparison_levels"], frm["comparison_levels"]):
+            for key in ("m_probability", "u_probability"):
+                if key in lf:
+                    lt[key] = lf[key]
+    return target
 
 
 def link(prep: Prepared, fitted: Fitted, spec: ModelSpec, clean: pd.DataFrame, match_threshold: float,
@@ -82,8 +113,11 @@ def link(prep: Prepared, fitted: Fitted, spec: ModelSpec, clean: pd.DataFrame, m
         raise ValueError(
             f"thresholds must satisfy 0 < review_threshold ({review_threshold}) ≤ match_threshold ({match_threshold}) < 1"
         )
-    linker = new_linker(prep.records, fitted.model)
-    pairs, predictions = score_pairs(linker, fitted.model, review_threshold, spec.vetoes)
+    model = fitted.model
+    if prep.backend != "duckdb":
+        model = for_dialect(model, splink_settings(prep.resolved, prep.present), prep.backend)
+    linker = new_linker(prep.records, model)
+    pairs, predictions = score_pairs(linker, model, review_threshold, spec.vetoes)
     clusters = cluster_records(prep.table["unique_id"], pairs, match_threshold, prep.db_api)
     links = record_links(clean, clusters, pairs, match_threshold)
     return Linked(pairs, predictions, clusters, links, linker)
