@@ -16,6 +16,11 @@ $(BIN)/clientela: pyproject.toml constraints.txt
 
 venv: $(BIN)/clientela
 
+# The Spark extra (pyspark; Java 17 runs it) for the Spark backend and its test.
+$(VENV)/.spark-extra: $(BIN)/clientela
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[spark]'
+	@touch $@
+
 data/raw/sources.yaml: | $(BIN)/clientela
 	$(BIN)/clientela generate --persons $(DEMO_PERSONS) --seed $(DEMO_SEED) --as-of $(DEMO_DATE) --out data/raw
 
@@ -25,7 +30,7 @@ run: $(BIN)/clientela demo-data
 	$(BIN)/clientela run --set truth_path=data/raw/truth/records.csv --set reference_date=$(DEMO_DATE)
 
 # The notebooks' default parameters run on the demo data, so nbval needs it too.
-test: $(BIN)/clientela demo-data
+test: $(BIN)/clientela $(VENV)/.spark-extra demo-data
 	$(BIN)/python -m pytest
 
 clean-runs:

@@ -179,12 +179,12 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     levels = [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
     if c.get("nickname") in present:
         levels.append(cll.ExactMatchLevel(c["nickname"]).configure(label_for_charts="Same after nicknames"))
-    levels.append(cll.JaroWinklerLevel(col, 0.92))
+    levels.append(cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo"))
     if c.get("first_word") in present:
         levels.append(cll.ExactMatchLevel(c["first_word"]).configure(label_for_charts="Same first word"))
     initial = f"(length({col}_l) = 1 OR length({col}_r) = 1) AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)"
     levels.append(cll.CustomLevel(initial, label_for_charts="Initial agrees (J = John)"))
-    levels.append(cll.JaroWinklerLevel(col, 0.8))
+    levels.append(cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"))
     swap = c.get("swapped_with") or []
     if len(swap) == 2 and set(swap) <= present:
         # e.g. "Rodríguez Ruiz, Palmira" typed as given name "Rodríguez Ruiz", surname "Palmira"
@@ -216,14 +216,14 @@ def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
     levels = [
         cll.NullLevel(col),
         cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
-        cll.JaroWinklerLevel(col, 0.92),
+        cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo"),
     ]
     parts = [p for p in c.get("parts", []) if p in present]
     if len(parts) == 2:
         a, b = parts
         shared = f"({a}_l = {a}_r OR {a}_l = {b}_r OR {b}_l = {a}_r OR {b}_l = {b}_r)"
         levels.append(cll.CustomLevel(shared, label_for_charts="One surname in common"))
-    levels += [cll.JaroWinklerLevel(col, 0.8), cll.ElseLevel()]
+    levels += [cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"), cll.ElseLevel()]
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -282,7 +282,7 @@ def _text(c: dict, present: set[str]) -> cl.CustomComparison:
     levels = [
         cll.NullLevel(col),
         cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
-        cll.JaroWinklerLevel(col, 0.88),
+        cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"),
         cll.ElseLevel(),
     ]
     return cl.CustomComparison(levels, output_column_name=c["name"])

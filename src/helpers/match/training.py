@@ -10,6 +10,7 @@ stops the stage with a message an analyst can act on.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.match.model import ModelSpec, ResolvedModel, blocking_rule, comparison_columns, rule_columns
+
+TINY = 1e-12  # the smallest m or u kept: EM can reach denormal floats Splink cannot load
 
 DEFAULT_SANITY = {"min_exact_bayes_factor": 1.0, "min_exact_m": 0.05, "max_else_m": 0.6, "max_exact_u": 0.95}
 
@@ -52,12 +55,22 @@ def train(linker: Any, spec: ModelSpec, resolved: ResolvedModel, seed: int) -> l
         [blocking_rule(r) for r in resolved.deterministic_rules], recall=spec.deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=seed)
-    sessions = em_sessions(resolved)
-    for block in sessions:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            blocking_rule(block), max_pairs=spec.em_max_pairs, estimate_without_term_frequencies=True
-        )
-    return sessions
+    used = []
+    for block in em_sessions(resolved):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                blocking_rule(block), max_pairs=spec.em_max_pairs, estimate_without_term_frequencies=True
+            )
+        except ValueError as exc:
+            # Splink refuses its own EM result when a level's m underflows (e.g. 3.5e-318) —
+            # a block where some level never occurs among matches. The session is dropped and
+            # said so; if that leaves a comparison untrained, the sanity check stops the stage.
+            if "below the minimum allowed value" not in str(exc):
+                raise
+            logging.getLogger(__name__).warning("EM on %s did not converge (%s); session skipped", block, exc)
+            continue
+        used.append(block)
+    return used
 
 
 def fill_exact_u(model: dict, table: pd.DataFrame, comparisons: list[dict[str, Any]]) -> tuple[dict, list[str]]:
@@ -101,6 +114,10 @@ def neutralise_unobserved(model: dict, else_floor: float = 0.01) -> tuple[dict, 
     touched: list[str] = []
     for comp in model["comparisons"]:
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        for lv in levels:  # EM can converge to denormal values (1e-318) Splink refuses to load
+            for key in ("m_probability", "u_probability"):
+                if isinstance(lv.get(key), (int, float)) and lv[key] < TINY:
+                    lv[key] = TINY
         for i, lv in enumerate(levels[1:], start=1):
             m, u = _probability(lv.get("m_probability")), _probability(lv.get("u_probability"))
             if m is not None and u is not None:
