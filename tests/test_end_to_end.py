@@ -74,3 +74,43 @@ def test_committed_demo_registry_is_valid_without_files():
     assert {s.kind for s in registry.sources} == {"people", "transactions", "interactions", "suppressions",
                                                  "address_changes"}
     assert all(str(s.path).startswith(str(ROOT / "data" / "raw")) for s in registry.sources)
+
+
+def test_matching_and_golden_records_add_up(demo_run):
+    run_dir = demo_run["run_dir"]
+    clean = pd.read_parquet(run_dir / "clean_records.parquet")
+    links = pd.read_parquet(run_dir / "record_links.parquet")
+    golden = pd.read_parquet(run_dir / "golden_customers.parquet")
+    assert len(links) == len(clean) and links["record_key"].is_unique
+    assert set(links["record_key"]) == set(clean["record_key"])
+    assert golden["person_id"].is_unique and set(golden["person_id"]) == set(links["person_id"])
+    assert golden["record_count"].sum() == len(clean)
+    stage = json.loads((run_dir / "stages" / "03_match_customers.json").read_text())
+    assert stage["metrics"]["evaluation"]["f1"] > 0.9, stage["metrics"]["evaluation"]
+
+
+def test_a_rerun_keeps_every_person_id(demo_run):
+    """Run matching again on the same data: `latest` is the first run, so ids carry over."""
+    base = demo_run["base"]
+    out = io.StringIO()
+    code = run(
+        ROOT,
+        RunOptions(
+            sources=str(base / "raw" / "sources.yaml"),
+            run_id="e2e-rerun",
+            from_stage="03",
+            overrides={
+                "processed_dir": str(base / "processed"),
+                "reports_dir": str(base / "reports"),
+                "reference_date": "2026-11-15",
+                "analyst_dashboards": False,
+            },
+        ),
+        out=out,
+    )
+    assert code == 0, out.getvalue()
+    first = pd.read_parquet(demo_run["run_dir"] / "record_links.parquet").set_index("record_key")["person_id"]
+    again = pd.read_parquet(base / "processed" / "e2e-rerun" / "record_links.parquet").set_index("record_key")["person_id"]
+    pd.testing.assert_series_equal(again.sort_index(), first.sort_index())
+    changes = pd.read_parquet(base / "processed" / "e2e-rerun" / "person_id_changes.parquet")
+    assert changes.empty
