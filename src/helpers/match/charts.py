@@ -77,6 +77,8 @@ def waterfall(pair: pd.Series, params: pd.DataFrame, prior_weight: float, title:
     y = np.arange(len(steps))[::-1]
     colours = [NEUTRAL if i == 0 or w == 0 else POSITIVE if w > 0 else NEGATIVE for i, w in enumerate(weights)]
     ax.barh(y, weights, left=starts, color=colours)
+    low, high = float(min(starts.min(), ends.min(), 0)), float(max(starts.max(), ends.max(), 0))
+    ax.set_xlim(low - 1, high + 1)
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="#1f2328", lw=0.8)
     total = float(ends[-1])
