@@ -36,50 +36,65 @@ def load_truth(path: str | Path) -> pd.DataFrame:
     ).drop_duplicates("record_key")
 
 
-def _pairs(sizes: pd.Series) -> int:
-    s = sizes.to_numpy(dtype="int64")
-    return int((s * (s - 1) // 2).sum())
-
-
 def pairwise_scores(links: pd.DataFrame, truth: pd.DataFrame, cluster_column: str = "cluster_id") -> dict[str, float]:
     """Precision, recall and F1 of clusters (record_key → cluster) over the records the truth knows."""
-    m = links[["record_key", cluster_column]].merge(truth, on="record_key", how="inner")
-    true_positive = _pairs(m.groupby([cluster_column, "person_truth_id"]).size())
-    predicted = _pairs(m.groupby(cluster_column).size())
-    actual = _pairs(m.groupby("person_truth_id").size())
-    precision = true_positive / predicted if predicted else 1.0
-    recall = true_positive / actual if actual else 1.0
+    person_codes = pd.Series(pd.factorize(truth["person_truth_id"])[0], index=truth["record_key"].to_numpy())
+    person = person_codes.reindex(links["record_key"].to_numpy()).to_numpy()
+    known = ~np.isnan(person)
+    cluster = pd.factorize(links[cluster_column])[0][known]
+    correct, predicted, actual = _pair_counts(cluster, person[known].astype(np.int64))
+    return _scores(int(known.sum()), correct, predicted, actual)
+
+
+def _scores(records: int, correct: int, predicted: int, actual: int) -> dict[str, float]:
+    precision = correct / predicted if predicted else 1.0
+    recall = correct / actual if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
-        "records_evaluated": int(len(m)),
+        "records_evaluated": records,
         "true_pairs": actual,
         "predicted_pairs": predicted,
-        "correct_pairs": true_positive,
+        "correct_pairs": correct,
         "precision": round(precision, 6),
         "recall": round(recall, 6),
         "f1": round(f1, 6),
     }
 
 
-def components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataFrame:
-    """Connected components of the records under the given edges (unique_id_l, unique_id_r)."""
-    ids = pd.Index(record_ids.astype(str).unique())
-    left = ids.get_indexer(edges["unique_id_l"].astype(str))
-    right = ids.get_indexer(edges["unique_id_r"].astype(str))
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(len(ids), len(ids)))
-    _, labels = connected_components(graph, directed=False)
-    return pd.DataFrame({"record_key": ids, "component": labels})
+def _pair_counts(cluster: np.ndarray, person: np.ndarray) -> tuple[int, int, int]:
+    """(correct, predicted, actual) pair counts from integer cluster and person labels."""
+    def pairs(keys: np.ndarray) -> int:
+        _, counts = np.unique(keys, return_counts=True)
+        return int((counts * (counts - 1) // 2).sum())
+
+    joint = cluster.astype(np.int64) * (int(person.max()) + 1 if len(person) else 1) + person
+    return pairs(joint), pairs(cluster), pairs(person)
 
 
 def threshold_curve(
     record_ids: pd.Series, pairs: pd.DataFrame, truth: pd.DataFrame, thresholds: list[float] | None = None
 ) -> pd.DataFrame:
-    """Precision, recall and F1 if the clusters had been cut at each threshold (vetoes applied)."""
+    """Precision, recall and F1 if the clusters had been cut at each threshold (vetoes applied).
+
+    Records and persons are integer-coded once; each threshold is then one sparse
+    connected-components pass and three `np.unique` counts (a million records: about a second).
+    """
     if thresholds is None:
         thresholds = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]
-    rows = []
+    ids = pd.Index(record_ids.astype(str).unique())
     usable = pairs.loc[~pairs["vetoed"]]
+    left = ids.get_indexer(usable["unique_id_l"].astype(str))
+    right = ids.get_indexer(usable["unique_id_r"].astype(str))
+    prob = usable["match_probability"].to_numpy()
+    person_codes = pd.Series(pd.factorize(truth["person_truth_id"])[0], index=truth["record_key"].to_numpy())
+    person = person_codes.reindex(ids).to_numpy()
+    known = ~np.isnan(person)
+    person = person[known].astype(np.int64)
+    rows = []
     for t in thresholds:
-        comp = components(record_ids, usable.loc[usable["match_probability"] >= t])
-        rows.append({"threshold": t, **pairwise_scores(comp, truth, "component")})
+        keep = prob >= t
+        graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (left[keep], right[keep])), shape=(len(ids), len(ids)))
+        _, labels = connected_components(graph, directed=False)
+        correct, predicted, actual = _pair_counts(labels[known], person)
+        rows.append({"threshold": t, **_scores(int(known.sum()), correct, predicted, actual)})
     return pd.DataFrame(rows)
