@@ -8,14 +8,21 @@ the person gave, as lists); `sources` and `record_count`; `first_seen` (earliest
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.golden.survivorship import FIELD_COLUMNS, Group, choose, distinct_lists, recency, usable
 
 
+NEEDED = ["record_key", "source", "extracted_at", "record_updated_at_std", "record_updated_at_valid", "signup_date_std",
+          "email_valid", "phone_valid", "date_of_birth_valid", "national_id_valid", "address_valid"]
+
+
 def linked_records(clean: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """Clean records with their person_id; every clean record must have exactly one."""
-    out = clean.merge(links[["record_key", "person_id"]], on="record_key", how="left", validate="one_to_one")
+    """The clean columns golden records read, with each record's person_id (exactly one each)."""
+    cols = list(dict.fromkeys([c for c in NEEDED + list(FIELD_COLUMNS.values()) if c in clean.columns]))
+    out = clean[cols].copy()
+    out["person_id"] = out["record_key"].map(links.drop_duplicates("record_key").set_index("record_key")["person_id"])
     lost = out["person_id"].isna()
     if lost.any():
         raise ValueError(
@@ -26,25 +33,48 @@ def linked_records(clean: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
 
 
 def golden_customers(clean: pd.DataFrame, links: pd.DataFrame, groups: list[Group]) -> pd.DataFrame:
-    """Build the golden table from clean records, their person ids and the survivorship rules."""
+    """Build the golden table from clean records, their person ids and the survivorship rules.
+
+    Persons are integer-coded in id order (`_pid`); each group's winners are written into the
+    golden columns by position, so a million persons cost sorts of integers, not string merges.
+    """
     records = linked_records(clean, links)
-    persons = records.groupby("person_id", sort=True).agg(
+    codes, person_ids = pd.factorize(records["person_id"], sort=True)
+    records["_pid"] = codes
+    records["_row"] = np.arange(len(records))
+    stats = records.groupby("_pid", sort=True).agg(
         record_count=("record_key", "size"),
         first_seen=("signup_date_std", "min"),
         last_updated=("_recency", "max"),
     )
-    golden = persons.reset_index()
+    golden = pd.DataFrame({"person_id": np.asarray(person_ids, dtype=object)})
+    golden = pd.concat([golden, stats.reset_index(drop=True)], axis=1)
+    columns: dict[str, object] = {}
     for group in groups:
         cols = [FIELD_COLUMNS[f] for f in group.fields]
-        base = records.loc[usable(records, group), ["person_id", "record_key", "source", "_recency", *cols]]
-        won = choose(base, group).rename(columns=dict(zip(cols, group.fields)))
-        won = won.rename(columns={"record_key": f"{group.name}_record_key", "source": f"{group.name}_source"})
-        golden = golden.merge(won, on="person_id", how="left", validate="one_to_one")
+        base = records.loc[usable(records, group), ["_pid", "_row", "record_key", "source", "_recency", *cols]]
+        won = choose(base, group)
+        at = won["_pid"].to_numpy()
+        for field, col in zip(group.fields, cols):
+            columns[field] = _scatter(won[col], at, len(golden))
+        columns[f"{group.name}_source"] = _scatter(won["source"], at, len(golden))
+        columns[f"{group.name}_record_key"] = _scatter(won["record_key"], at, len(golden))
+    golden = pd.concat([golden, pd.DataFrame(columns)], axis=1)
     emails = records["email_std"].where(records["email_valid"].fillna(False).astype(bool))
     phones = records["phone_std"].where(records["phone_valid"].fillna(False).astype(bool))
+    lists = {}
     for name, values in (("emails", emails), ("phones", phones), ("sources", records["source"])):
-        golden = golden.merge(distinct_lists(records["person_id"], values, name), on="person_id", how="left")
+        found = distinct_lists(records["person_id"], values, name)
+        lists[name] = _scatter(found[name], person_ids.get_indexer(found["person_id"]), len(golden))
+    golden = pd.concat([golden, pd.DataFrame(lists)], axis=1)
     return _ordered(golden, groups)
+
+
+def _scatter(values: pd.Series, at: np.ndarray, size: int) -> pd.Series:
+    """A column of `size` rows holding `values` at positions `at` and missing elsewhere (dtype kept)."""
+    out = pd.Series(index=range(size), dtype=values.dtype)
+    out.iloc[at] = values.to_numpy()
+    return out
 
 
 def _ordered(golden: pd.DataFrame, groups: list[Group]) -> pd.DataFrame:

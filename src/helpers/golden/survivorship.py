@@ -126,29 +126,34 @@ def _source_rank(sources: pd.Series, priority: list[str]) -> pd.Series:
 
 
 def choose(records: pd.DataFrame, group: Group) -> pd.DataFrame:
-    """The winning record per person for one group (person_id, record_key, source + fields).
+    """The winning record per person for one group (_pid, record_key, source + the group's columns).
 
-    `records` carries person_id, record_key, source, _recency and the group's clean columns,
-    already restricted to usable values.
+    `records` carries `_pid` (integer person code), `_row` (position in the clean table),
+    record_key, source, `_recency` and the group's clean columns, restricted to usable values.
+    One `np.lexsort` over integer keys orders every person's candidates — rule keys first, then
+    the most recent, then the earlier clean row — and the first row per person wins.
     """
     cols = [FIELD_COLUMNS[f] for f in group.fields]
-    keys: list[str] = []
-    asc: list[bool] = []
     r = records
+    if r.empty:
+        return r[["_pid", "record_key", "source", *cols]]
+    rule_keys: list[np.ndarray] = []  # each sorted ascending: negate "more is better" keys
     if group.rule == "source_priority":
-        r = r.assign(_rank=_source_rank(r["source"], group.sources))
-        keys, asc = ["_rank"], [True]
+        rule_keys = [_source_rank(r["source"], group.sources).to_numpy()]
     elif group.rule == "most_frequent":
-        value = r[cols[0]].astype(str)
-        r = r.assign(_votes=value.groupby([r["person_id"], value]).transform("size"))
-        keys, asc = ["_votes"], [False]
+        value = pd.factorize(r[cols[0]])[0]
+        votes = pd.Series(value).groupby([r["_pid"].to_numpy(), value]).transform("size").to_numpy()
+        rule_keys = [-votes]
     elif group.rule == "most_complete":
-        filled = r[cols].notna().sum(axis=1)
-        length = sum(r[c].astype("string").str.len().fillna(0) for c in cols)
-        r = r.assign(_filled=filled, _length=length)
-        keys, asc = ["_filled", "_length"], [False, False]
-    ordered = r.sort_values(["person_id", *keys, "_recency", "record_key"], ascending=[True, *asc, False, True], kind="stable")
-    return ordered.drop_duplicates("person_id")[["person_id", "record_key", "source", *cols]]
+        filled = r[cols].notna().sum(axis=1).to_numpy()
+        length = sum(r[c].astype("string").str.len().fillna(0).to_numpy(dtype="int64") for c in cols)
+        rule_keys = [-filled, -length]
+    recency_ns = r["_recency"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    # np.lexsort sorts by the LAST key first
+    order = np.lexsort([r["_row"].to_numpy(), -recency_ns, *reversed(rule_keys), r["_pid"].to_numpy()])
+    ordered = r.iloc[order]
+    first = np.r_[True, ordered["_pid"].to_numpy()[1:] != ordered["_pid"].to_numpy()[:-1]]
+    return ordered.loc[first, ["_pid", "record_key", "source", *cols]]  # boolean mask: positional
 
 
 def distinct_lists(person_ids: pd.Series, values: pd.Series, name: str) -> pd.DataFrame:
