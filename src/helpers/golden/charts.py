@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.golden.survivorship import VALIDITY
+
 # Golden field → the clean column whose presence means "this record gives it".
 KEY_FIELDS = {
     "name": ("last_name", "last_name_std"),
@@ -15,8 +17,6 @@ KEY_FIELDS = {
     "address": ("address_line1", "address_line1_std"),
     "national id": ("national_id", "national_id_std"),
 }
-VALID = {"email_std": "email_valid", "phone_std": "phone_valid", "date_of_birth_std": "date_of_birth_valid",
-         "national_id_std": "national_id_valid", "address_line1_std": "address_valid"}
 
 
 def lineage_shares(lineage: pd.DataFrame) -> plt.Figure:
@@ -44,8 +44,8 @@ def completeness_gain(clean: pd.DataFrame, golden: pd.DataFrame) -> pd.DataFrame
     rows = {}
     for label, (gold_col, clean_col) in KEY_FIELDS.items():
         given = clean[clean_col].notna()
-        if clean_col in VALID:
-            given &= clean[VALID[clean_col]].fillna(False).astype(bool)
+        if gold_col in VALIDITY:
+            given &= clean[VALIDITY[gold_col]].fillna(False).astype(bool)
         rows[label] = {"single record": given.mean(), "golden": golden[gold_col].notna().mean()}
     return pd.DataFrame(rows).T
 

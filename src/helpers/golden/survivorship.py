@@ -51,6 +51,16 @@ FIELD_COLUMNS: dict[str, str] = {
 }
 
 
+# Golden field → the clean flag saying its value is usable (fields without one: any value is).
+VALIDITY: dict[str, str] = {
+    "email": "email_valid",
+    "phone": "phone_valid",
+    "date_of_birth": "date_of_birth_valid",
+    "national_id": "national_id_valid",
+    "address_line1": "address_valid",
+}
+
+
 class SurvivorshipError(ValueError):
     pass
 
@@ -95,16 +105,9 @@ def load_rules(path: str | Path) -> list[Group]:
 
 def usable(clean: pd.DataFrame, group: Group) -> pd.Series:
     """Records whose value for the group may compete: valid where validity is known."""
-    checks = {
-        "email": "email_valid",
-        "phone": "phone_valid",
-        "date_of_birth": "date_of_birth_valid",
-        "national_id": "national_id_valid",
-        "address_line1": "address_valid",
-    }
     key = group.fields[0]
-    if key in checks:
-        return clean[checks[key]].fillna(False).astype(bool)
+    if key in VALIDITY:
+        return clean[VALIDITY[key]].fillna(False).astype(bool)
     if key == "gender":
         return clean["gender_std"].isin(["F", "M", "X"])
     cols = [FIELD_COLUMNS[f] for f in group.fields]

@@ -24,7 +24,7 @@ from splink import Linker
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from helpers.match.model import blocking_rule, describe_rule
+from helpers.match.model import blocking_rule, describe_rule, find_comparison, scored_levels
 
 
 QUIET = logging.ERROR
@@ -61,15 +61,12 @@ def blocking_counts(records: Any, rules: list, sample: float = 1.0) -> pd.DataFr
 
 def top_level(model: dict, comparison: str) -> int:
     """Splink numbers a comparison's levels from the last ('all other', 0) up to exact agreement."""
-    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
-    return sum(not lv.get("is_null_level") for lv in comp["comparison_levels"]) - 1
+    return len(scored_levels(find_comparison(model, comparison))) - 1
 
 
 def else_m(model: dict, comparison: str) -> float | None:
     """m of a comparison's last level: the share of true matches that disagree completely."""
-    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
-    last = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][-1]
-    m = last.get("m_probability")
+    m = scored_levels(find_comparison(model, comparison))[-1].get("m_probability")
     return float(m) if isinstance(m, (int, float)) else None
 
 

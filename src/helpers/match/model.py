@@ -40,7 +40,7 @@ class ModelSpec:
     path: str = "config/matching.yaml"
 
 
-def _columns_of(comparison: dict[str, Any]) -> list[str]:
+def comparison_columns(comparison: dict[str, Any]) -> list[str]:
     """Every matching column a comparison reads (the first is the one it cannot do without)."""
     cols = [comparison["column"]] if "column" in comparison else list(comparison.get("columns", []))
     for key in ("nickname", "first_word", "crossed_words"):
@@ -99,9 +99,9 @@ def load_spec(path: str | Path) -> ModelSpec:
         where = f"comparisons[{i}] ({comp.get('name', 'unnamed')})"
         if comp.get("kind") not in KINDS:
             problems.append(f"{where}: kind {comp.get('kind')!r} is not one of {', '.join(KINDS)}")
-        if not _columns_of(comp):
+        if not comparison_columns(comp):
             problems.append(f"{where}: give `column:` (or `columns:` for kind place)")
-        for col in _columns_of(comp):
+        for col in comparison_columns(comp):
             if col not in FEATURES:
                 problems.append(f"{where}: {col!r} is not a matching column ({', '.join(FEATURES)})")
     if len(set(names)) != len(names):
@@ -169,6 +169,12 @@ class PerDialectLevel(cll.CustomLevel):
         return self.sql_by_dialect[sql_dialect.sql_dialect_str]
 
 
+def _null_and_exact(col: str) -> list:
+    """The opening levels of most comparisons: nothing to compare, then exact agreement weighted
+    by how common the value is (term frequency)."""
+    return [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
+
+
 def _named(comparison: cl.ComparisonCreator, name: str) -> cl.CustomComparison:
     """A library comparison under the model's own name (charts and parameters use it)."""
     return cl.CustomComparison(comparison.get_configured_comparison_levels(), output_column_name=name)
@@ -176,7 +182,7 @@ def _named(comparison: cl.ComparisonCreator, name: str) -> cl.CustomComparison:
 
 def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
+    levels = _null_and_exact(col)
     if c.get("nickname") in present:
         levels.append(cll.ExactMatchLevel(c["nickname"]).configure(label_for_charts="Same after nicknames"))
     levels.append(cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo"))
@@ -213,11 +219,7 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
 
 def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [
-        cll.NullLevel(col),
-        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
-        cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo"),
-    ]
+    levels = [*_null_and_exact(col), cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo")]
     parts = [p for p in c.get("parts", []) if p in present]
     if len(parts) == 2:
         a, b = parts
@@ -242,18 +244,13 @@ def _email(c: dict, present: set[str]) -> cl.CustomComparison:
     # (peterwilliams@hotmail vs peterwilliams@yahoo), are mostly the same *name* — evidence
     # the name comparisons already counted, and the mark of namesakes.
     col = c["column"]
-    levels = [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col), cll.ElseLevel()]
+    levels = [*_null_and_exact(col), cll.ElseLevel()]
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
 def _identifier(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [
-        cll.NullLevel(col),
-        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
-        cll.DamerauLevenshteinLevel(col, 1).configure(label_for_charts="One typo"),
-        cll.ElseLevel(),
-    ]
+    levels = [*_null_and_exact(col), cll.DamerauLevenshteinLevel(col, 1).configure(label_for_charts="One typo"), cll.ElseLevel()]
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -279,12 +276,7 @@ def _exact(c: dict, present: set[str]) -> cl.ComparisonCreator:
 
 def _text(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [
-        cll.NullLevel(col),
-        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
-        cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"),
-        cll.ElseLevel(),
-    ]
+    levels = [*_null_and_exact(col), cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"), cll.ElseLevel()]
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -317,7 +309,7 @@ def resolve(spec: ModelSpec, present: list[str]) -> ResolvedModel:
     left_out: list[str] = []
     comparisons = []
     for comp in spec.comparisons:
-        cols = _columns_of(comp)
+        cols = comparison_columns(comp)
         usable = [c for c in cols if c in have]
         main_ok = (comp["kind"] == "place" and usable) or (comp["kind"] != "place" and cols[0] in have)
         if main_ok:
@@ -356,5 +348,11 @@ def splink_settings(resolved: ResolvedModel, present: list[str]) -> SettingsCrea
     )
 
 
-def comparison_columns(comparison: dict[str, Any]) -> list[str]:
-    return _columns_of(comparison)
+def find_comparison(model: dict, name: str) -> dict:
+    """A comparison of a Splink model (as saved to JSON) by its output name."""
+    return next(c for c in model["comparisons"] if c["output_column_name"] == name)
+
+
+def scored_levels(comparison: dict) -> list[dict]:
+    """A saved comparison's levels without the null level: strongest first, 'all other' last."""
+    return [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]

@@ -10,14 +10,25 @@ stops the stage with a message an analyst can act on.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from helpers.match.model import ModelSpec, ResolvedModel, blocking_rule, comparison_columns, rule_columns
+from helpers.match.features import FEATURES
+from helpers.match.model import (
+    ModelSpec,
+    ResolvedModel,
+    blocking_rule,
+    comparison_columns,
+    rule_columns,
+    scored_levels,
+)
 
 TINY = 1e-12  # the smallest m or u kept: EM can reach denormal floats Splink cannot load
 
@@ -85,7 +96,7 @@ def fill_exact_u(model: dict, table: pd.DataFrame, comparisons: list[dict[str, A
     filled: list[str] = []
     for comp in model["comparisons"]:
         name = comp["output_column_name"]
-        exact = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][0]
+        exact = scored_levels(comp)[0]
         if _probability(exact.get("u_probability")) is not None or columns.get(name) not in table.columns:
             continue
         counts = table[columns[name]].value_counts(dropna=True).to_numpy(dtype="float64")
@@ -113,7 +124,7 @@ def neutralise_unobserved(model: dict, else_floor: float = 0.01) -> tuple[dict, 
     """
     touched: list[str] = []
     for comp in model["comparisons"]:
-        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        levels = scored_levels(comp)
         for lv in levels:  # EM can converge to denormal values (1e-318) Splink refuses to load
             for key in ("m_probability", "u_probability"):
                 if isinstance(lv.get(key), (int, float)) and lv[key] < TINY:
@@ -135,7 +146,7 @@ def parameters_table(model: dict) -> pd.DataFrame:
     """One row per comparison level of a Splink model (as saved to JSON): m, u, Bayes factor."""
     rows = []
     for comp in model["comparisons"]:
-        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        levels = scored_levels(comp)
         for i, lv in enumerate(levels):
             m, u = _probability(lv.get("m_probability")), _probability(lv.get("u_probability"))
             rows.append(
@@ -234,9 +245,6 @@ def prior_weight(model: dict) -> float:
 
 def load_model(path: str) -> dict:
     """A model saved by an earlier run (`matching_model.json`), checked to be a Splink model."""
-    import json
-    from pathlib import Path
-
     try:
         model = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -248,14 +256,10 @@ def load_model(path: str) -> dict:
 
 def model_columns(model: dict) -> set[str]:
     """Matching columns a saved model reads (to check them against this run's data)."""
-    import re
-
     text = " ".join(
         [lv["sql_condition"] for c in model["comparisons"] for lv in c["comparison_levels"]]
         + [r["blocking_rule"] if isinstance(r, dict) else str(r) for r in model.get("blocking_rules_to_generate_predictions", [])]
     )
-    from helpers.match.features import FEATURES
-
     return {c for c in FEATURES if re.search(rf"\b{c}(_l|_r)?\b", text)}
 
 
