@@ -36,6 +36,7 @@ PATH_PARAMS = (
     "matching_model",
     "model_path",
     "survivorship",
+    "households",
 )
 MANIFEST = "run_manifest.json"
 

@@ -896,7 +896,7 @@ def _parse_lines(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _postcode_key(postcode: pa.Array, country: pa.Array) -> pa.Array:
+def postcode_key(postcode: pa.Array, country: pa.Array) -> pa.Array:
     """The postcode as keys use it: compact lower case ('SW1A 1AA' → 'sw1a1aa', so a spacing
     difference never splits a household) and only the part every writer gives: US ZIP+4 → ZIP,
     PT NNNN-NNN → NNNN (the 4-digit code is still in use), so '02139-4307' keys as '02139'."""
@@ -925,7 +925,7 @@ def _parse_addresses(frame: pd.DataFrame) -> pd.DataFrame:
     country = as_arrow(frame["country_std"])
     parts = [
         pc.utf8_lower(pc.utf8_trim_whitespace(country)),
-        _postcode_key(as_arrow(frame["postcode_std"]), country),
+        postcode_key(as_arrow(frame["postcode_std"]), country),
         pa.array(lines["_street_key"].to_numpy(), pa.string()),
         pa.array(lines["_number_key"].to_numpy(), pa.string()),
     ]

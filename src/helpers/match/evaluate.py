@@ -22,17 +22,19 @@ class TruthError(ValueError):
     pass
 
 
-def load_truth(path: str | Path) -> pd.DataFrame:
-    """The truth file → record_key, person_truth_id. It is used for evaluation only."""
+def load_truth(path: str | Path, column: str = "person_truth_id") -> pd.DataFrame:
+    """The truth file → record_key, person_truth_id (taken from `column`, e.g. the
+    household_truth_id for households). It is used for evaluation only."""
     path = Path(path)
     if not path.exists():
         raise TruthError(f"truth_path {path} does not exist; give a CSV with columns {', '.join(TRUTH_COLUMNS)} or null")
     truth = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
+    needed = [*TRUTH_COLUMNS[:2], column]
+    missing = [c for c in needed if c not in truth.columns]
     if missing:
-        raise TruthError(f"{path}: truth file lacks column(s) {', '.join(missing)}; it needs {', '.join(TRUTH_COLUMNS)}")
+        raise TruthError(f"{path}: truth file lacks column(s) {', '.join(missing)}; it needs {', '.join(needed)}")
     return pd.DataFrame(
-        {"record_key": truth["source"] + ":" + truth["source_record_id"], "person_truth_id": truth["person_truth_id"]}
+        {"record_key": truth["source"] + ":" + truth["source_record_id"], "person_truth_id": truth[column]}
     ).drop_duplicates("record_key")
 
 

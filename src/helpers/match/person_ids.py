@@ -28,12 +28,12 @@ PREFIX = "C"
 WIDTH = 9
 
 
-def format_ids(numbers: np.ndarray) -> np.ndarray:
-    return (PREFIX + pd.Series(numbers, dtype="int64").astype(str).str.zfill(WIDTH)).to_numpy(dtype=object)
+def format_ids(numbers: np.ndarray, prefix: str = PREFIX) -> np.ndarray:
+    return (prefix + pd.Series(numbers, dtype="int64").astype(str).str.zfill(WIDTH)).to_numpy(dtype=object)
 
 
-def id_number(ids: pd.Series) -> pd.Series:
-    return ids.str.slice(len(PREFIX)).astype("int64")
+def id_number(ids: pd.Series, prefix: str = PREFIX) -> pd.Series:
+    return ids.str.slice(len(prefix)).astype("int64")
 
 
 @dataclass
@@ -69,8 +69,12 @@ def assign_person_ids(
     run_id: str,
     previous_links: pd.DataFrame | None = None,
     previous_register: pd.DataFrame | None = None,
+    prefix: str = PREFIX,
 ) -> IdAssignment:
-    """Stable person ids for this run's clusters (`record_key`, `cluster_id`)."""
+    """Stable person ids for this run's clusters (`record_key`, `cluster_id`).
+
+    The same carrying-over serves any grouping of stable members: households use it with
+    persons as members (see `helpers.household.ids`)."""
     clusters = clusters[["record_key", "cluster_id"]]
     if previous_links is None or previous_links.empty:
         previous_links = pd.DataFrame({"record_key": pd.Series(dtype=object), "person_id": pd.Series(dtype=object)})
@@ -94,8 +98,8 @@ def assign_person_ids(
     fresh = pd.Series(np.sort(clusters["cluster_id"].unique()))
     fresh = fresh[~fresh.isin(kept["cluster_id"])]
     issued = pd.concat([register["person_id"], previous_links["person_id"]]).dropna()
-    start = int(id_number(issued).max()) + 1 if len(issued) else 1
-    new = pd.DataFrame({"cluster_id": fresh.to_numpy(), "person_id": format_ids(np.arange(start, start + len(fresh)))})
+    start = int(id_number(issued, prefix).max()) + 1 if len(issued) else 1
+    new = pd.DataFrame({"cluster_id": fresh.to_numpy(), "person_id": format_ids(np.arange(start, start + len(fresh)), prefix)})
     mapping = pd.concat([kept, new], ignore_index=True)
     links = clusters.merge(mapping, on="cluster_id", how="left", validate="many_to_one")
 

@@ -1,0 +1,177 @@
+"""Which golden customers live together: the household rule of `config/households.yaml`.
+
+The standardised address key ("country|postcode|street|number|unit") is the dwelling. Two
+things make it insufficient on its own:
+
+- a record may give the building but not the flat ("12 High Street" in a block of flats): the
+  key then ends in an empty unit and would either glue the person to nobody or, keyed by the
+  building, to every flat at once. Evidence of living with the people of one flat — a shared
+  surname (either of two), phone or email — places them there; without evidence they stay on
+  their own;
+- under the `family` rule a dwelling is split further into groups linked by that evidence,
+  so unrelated flatmates become separate households.
+
+Evidence is handled as tokens ("surname garcia at building B") so that linking is a
+connected-components problem over a person–token graph: no pairwise comparison, and a block
+of 200 flats costs what 200 houses cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .rules import HouseholdRules
+
+NO_ADDRESS = "~no-address~"
+
+
+def evidence_tokens(people: pd.DataFrame, scope: pd.Series, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """(row position, token) for every piece of evidence of each person, within a scope."""
+    parts = []
+    pos = np.arange(len(people))
+    scope = scope.to_numpy(dtype=object)
+    if "surname" in kinds:
+        for col in ("surname_1_key", "surname_2_key"):
+            if col in people.columns:
+                parts.append(pd.DataFrame({"pos": pos, "token": "s:" + people[col].astype(object)}))
+    for kind, col in (("phone", "phones"), ("email", "emails")):
+        if kind in kinds and col in people.columns:
+            lists = pd.DataFrame({"pos": pos, "token": people[col].to_numpy()}).explode("token")
+            parts.append(lists.assign(token=kind[0] + ":" + lists["token"].astype(object)))
+    if not parts:
+        return pd.DataFrame({"pos": pd.Series(dtype="int64"), "token": pd.Series(dtype=object)})
+    tokens = pd.concat(parts, ignore_index=True).dropna()
+    where = pd.Series(scope[tokens["pos"].to_numpy()], index=tokens.index)
+    tokens = tokens[where.notna()]
+    tokens["token"] = where[tokens.index] + "\x1f" + tokens["token"]
+    return tokens.drop_duplicates()
+
+
+def linked_groups(n: int, tokens: pd.DataFrame) -> np.ndarray:
+    """Component label per person (0..n-1) of the person–token graph; alone = own label."""
+    if tokens.empty:
+        return np.arange(n)
+    codes, _ = pd.factorize(tokens["token"])
+    edges = coo_matrix(
+        (np.ones(len(tokens), dtype=np.int8), (tokens["pos"].to_numpy(), n + codes)), shape=(n + codes.max() + 1,) * 2
+    )
+    _, labels = connected_components(edges, directed=False)
+    return labels[:n]
+
+
+def _no_unit(key: pd.Series) -> pd.Series:
+    """Address keys that name a building but no flat (the unit part is empty)."""
+    return key.str.endswith("|").astype("boolean").fillna(False).astype(bool)
+
+
+def _place_in_flats(people: pd.DataFrame, key: pd.Series, rules: HouseholdRules) -> tuple[pd.Series, np.ndarray]:
+    """Put people whose flat is unknown, in a building with known flats, into the flat they
+    share evidence with (most tokens in common; ties: the smaller key)."""
+    building = people["building_key"]
+    no_unit = _no_unit(key)
+    with_unit = key.notna() & ~no_unit
+    ambiguous = no_unit & building.isin(building[with_unit])
+    placed = np.zeros(len(people), dtype=bool)
+    if not ambiguous.any():
+        return key, placed
+    scope = building.where(ambiguous | with_unit)
+    tokens = evidence_tokens(people, scope, rules.evidence)
+    amb = tokens[ambiguous.to_numpy()[tokens["pos"].to_numpy()]]
+    flat = tokens[with_unit.to_numpy()[tokens["pos"].to_numpy()]]
+    flat = flat.assign(flat_key=key.to_numpy()[flat["pos"].to_numpy()])[["token", "flat_key"]]
+    hits = amb.merge(flat, on="token").groupby(["pos", "flat_key"], as_index=False).size()
+    best = hits.sort_values(["pos", "size", "flat_key"], ascending=[True, False, True]).drop_duplicates("pos")
+    key = key.copy()
+    key.iloc[best["pos"].to_numpy()] = best["flat_key"].to_numpy()
+    placed[best["pos"].to_numpy()] = True
+    return key, placed
+
+
+def _attach_addressless(people: pd.DataFrame, key: pd.Series, rules: HouseholdRules) -> tuple[pd.Series, np.ndarray]:
+    """Give people with no usable address of their own the dwelling of the household they
+    share evidence with: a phone or an email anywhere, or a surname at the same postcode when
+    exactly one dwelling there carries it. Phones and emails count two, a surname one, and two
+    are needed: one surname at a postcode is a guess (the Robinsons of a Manchester postcode
+    are rarely all one family, and most of them are not our customers), both surnames of an
+    Iberian name or a surname and a phone are evidence, and so is the same full name at the
+    postcode (most often the same person, whose records matching did not join). Those without
+    stay a household of one.
+    """
+    placed = np.zeros(len(people), dtype=bool)
+    lost = key.isna().to_numpy()
+    if not lost.any() or "places" not in people.columns:
+        return key, placed
+    strong = tuple(k for k in rules.evidence if k in ("phone", "email"))
+    everywhere = pd.Series("", index=people.index, dtype=object)
+    contact = evidence_tokens(people, everywhere, strong).assign(weight=2)
+    # Surnames within each place the person gave (a postcode), from the address key for the
+    # housed and from their records' postcodes for the others.
+    place = people[["places"]].assign(pos=np.arange(len(people))).explode("places").dropna()
+    named = []
+    if "surname" in rules.evidence:
+        whole = people["first_name_key"].astype(object) + " " + people["surname_1_key"].astype(object) \
+            if "first_name_key" in people.columns else people["surname_1_key"].where(False)
+        for col, prefix, weight in (("surname_1_key", "s:", 1), ("surname_2_key", "s:", 1), ("_whole", "n:", 2)):
+            values = whole if col == "_whole" else people[col]
+            names = pd.Series(values.to_numpy(dtype=object)[place["pos"].to_numpy()], dtype=object)
+            where = pd.Series(place["places"].to_numpy(), dtype=object)
+            named.append(pd.DataFrame({"pos": place["pos"].to_numpy(), "token": where + "\x1f" + prefix + names,
+                                       "weight": weight}))
+    surname = pd.concat(named, ignore_index=True).dropna() if named else contact.iloc[:0]
+    tokens = pd.concat([contact, surname], ignore_index=True).drop_duplicates(["pos", "token"])
+    housed = tokens[~lost[tokens["pos"].to_numpy()]]
+    housed = housed.assign(dwelling=key.to_numpy()[housed["pos"].to_numpy()])[["token", "dwelling", "weight"]].drop_duplicates()
+    # A surname token pointing at several dwellings of one postcode says nothing.
+    spread = housed.groupby("token")["dwelling"].transform("nunique")
+    housed = housed[(housed["weight"] == 2) | (spread == 1)]
+    hits = tokens[lost[tokens["pos"].to_numpy()]].drop(columns="weight").merge(housed, on="token")
+    if hits.empty:
+        return key, placed
+    score = hits.groupby(["pos", "dwelling"], as_index=False)["weight"].sum()
+    score = score[score["weight"] >= 2]
+    best = score.sort_values(["pos", "weight", "dwelling"], ascending=[True, False, True]).drop_duplicates("pos")
+    key = key.copy()
+    key.iloc[best["pos"].to_numpy()] = best["dwelling"].to_numpy()
+    placed[best["pos"].to_numpy()] = True
+    return key, placed
+
+
+def assign_households(people: pd.DataFrame, rules: HouseholdRules) -> pd.DataFrame:
+    """person_id → household_key (a label, made stable as household_id later) and how.
+
+    `people`: person_id, address_key, building_key, surname_1_key, surname_2_key, phones,
+    emails, places (lists; places are "country|postcode" keys). Returns person_id,
+    dwelling_key, household_key and address_inferred (placed in a flat or a dwelling on
+    evidence rather than by their own address).
+    """
+    people = people.reset_index(drop=True)
+    key = people["address_key"].astype(object)
+    placed = np.zeros(len(people), dtype=bool)
+    if rules.rule in ("dwelling", "family"):
+        key, placed = _place_in_flats(people, key, rules)
+        # People still without a flat in a building of several flats: together only with
+        # each other and only on evidence, never with the whole building.
+        building = people["building_key"]
+        no_unit = _no_unit(key) & ~placed
+        multi = no_unit & building.isin(building[key.notna() & ~_no_unit(key)])
+        if multi.any():
+            label = linked_groups(len(people), evidence_tokens(people, building.where(multi), rules.evidence))
+            key = key.where(~multi, key + "?" + pd.Series(label, dtype=str))
+        key, attached = _attach_addressless(people, key, rules)
+        placed |= attached
+    dwelling = key.fillna(NO_ADDRESS + people["person_id"])
+    household = dwelling
+    if rules.rule == "family":
+        label = linked_groups(len(people), evidence_tokens(people, dwelling, rules.evidence))
+        household = dwelling + "#" + pd.Series(label, dtype=str)
+    return pd.DataFrame(
+        {
+            "person_id": people["person_id"],
+            "dwelling_key": dwelling,
+            "household_key": household,
+            "address_inferred": placed,
+        }
+    )
