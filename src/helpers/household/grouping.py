@@ -122,12 +122,14 @@ def _attach_addressless(people: pd.DataFrame, key: pd.Series, rules: HouseholdRu
                                        "weight": weight}))
     surname = pd.concat(named, ignore_index=True).dropna() if named else contact.iloc[:0]
     tokens = pd.concat([contact, surname], ignore_index=True).drop_duplicates(["pos", "token"])
-    housed = tokens[~lost[tokens["pos"].to_numpy()]]
+    is_lost = lost[tokens["pos"].to_numpy()]
+    wanted = tokens[is_lost]
+    housed = tokens[~is_lost & tokens["token"].isin(wanted["token"]).to_numpy()]
     housed = housed.assign(dwelling=key.to_numpy()[housed["pos"].to_numpy()])[["token", "dwelling", "weight"]].drop_duplicates()
     # A surname token pointing at several dwellings of one postcode says nothing.
-    spread = housed.groupby("token")["dwelling"].transform("nunique")
+    spread = housed["token"].map(housed["token"].value_counts())
     housed = housed[(housed["weight"] == 2) | (spread == 1)]
-    hits = tokens[lost[tokens["pos"].to_numpy()]].drop(columns="weight").merge(housed, on="token")
+    hits = wanted.drop(columns="weight").merge(housed, on="token")
     if hits.empty:
         return key, placed
     score = hits.groupby(["pos", "dwelling"], as_index=False)["weight"].sum()

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from helpers.match.person_ids import IdAssignment, assign_person_ids
+from helpers.match.person_ids import PREFIX as PERSON_PREFIX
+from helpers.match.person_ids import IdAssignment, assign_person_ids, format_ids, id_number
 
 PREFIX = "H"
 _IN = {"person_id": "record_key", "household_id": "person_id"}
@@ -32,8 +33,12 @@ def assign_household_ids(
     The cluster label is the household's smallest person id, so fresh ids are issued in a
     deterministic order whatever the grouping keys look like.
     """
-    smallest = assignment.groupby("household_key")["person_id"].transform("min")
-    clusters = pd.DataFrame({"record_key": assignment["person_id"].to_numpy(), "cluster_id": smallest.to_numpy()})
+    # Person ids are "C" + zero-padded numbers: the minimum is taken on the numbers (a string
+    # minimum per group would run in Python) and written back in the same form.
+    codes = pd.factorize(assignment["household_key"])[0]
+    numbers = id_number(assignment["person_id"].astype(object), PERSON_PREFIX)
+    smallest = numbers.groupby(codes).transform("min").to_numpy()
+    clusters = pd.DataFrame({"record_key": assignment["person_id"].to_numpy(), "cluster_id": format_ids(smallest, PERSON_PREFIX)})
     prev = previous_members.rename(columns=_IN) if previous_members is not None else None
     reg = previous_register.rename(columns={"household_id": "person_id"}) if previous_register is not None else None
     ids = assign_person_ids(clusters, run_id, prev, reg, prefix=PREFIX)
