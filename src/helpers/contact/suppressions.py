@@ -170,32 +170,36 @@ def match_suppressions(std: StandardisedSuppressions, records: pd.DataFrame) -> 
       has them) or no_identifier (no usable email, phone, or address with a surname).
     """
     rows = std.rows
-    rec = records[["person_id", *RECORD_KEYS]]
     found = []
 
-    def join(left: pd.DataFrame, key: str, method: str) -> None:
-        right = rec[["person_id", key]].dropna()
-        hit = left.merge(right, left_on=left.columns[1], right_on=key, how="inner")
-        found.append(pd.DataFrame({"row": hit["row"].to_numpy(), "person_id": hit["person_id"].to_numpy(),
-                                   "method": METHODS[method]}))
+    def candidates(key: str, wanted: pd.Series, extra: list[str] = []) -> pd.DataFrame:  # noqa: B006
+        """The records whose `key` is one of the wanted values: a hash look-up of a million
+        keys in a small set, so only the few candidates are copied and merged."""
+        hit = records[key].isin(wanted.dropna().unique()).to_numpy()
+        return pd.DataFrame({"person_id": records["person_id"].to_numpy()[hit], key: records[key].to_numpy()[hit],
+                             **{f"r_{c}": records[c].to_numpy()[hit] for c in extra}})
+
+    def keep(row: np.ndarray, person: np.ndarray, method: str) -> None:
+        found.append(pd.DataFrame({"row": row, "person_id": person, "method": METHODS[method]}))
 
     ids = rows.index.to_series(name="row")
-    join(pd.DataFrame({"row": ids, "k": rows["email_key"]}).dropna(), "email_key", "email")
-    join(pd.DataFrame({"row": ids, "k": rows["phone_std"]}).dropna(), "phone_std", "phone")
-    if len(std.phone_guesses):
-        join(std.phone_guesses.rename(columns={"phone_std": "k"})[["row", "k"]], "phone_std", "phone_guessed_country")
+    for key, left, method in (
+        ("email_key", pd.DataFrame({"row": ids, "email_key": rows["email_key"]}), "email"),
+        ("phone_std", pd.DataFrame({"row": ids, "phone_std": rows["phone_std"]}), "phone"),
+        ("phone_std", std.phone_guesses[["row", "phone_std"]], "phone_guessed_country"),
+    ):
+        left = left.dropna()
+        hit = left.merge(candidates(key, left[key]), on=key, how="inner")
+        keep(hit["row"].to_numpy(), hit["person_id"].to_numpy(), method)
 
     # Postal address + name: the dwelling when the row gives a flat, else the building.
     named = rows["surname_1_key"].notna() | rows["surname_2_key"].notna()
-    renamed = rec.rename(columns={c: f"r_{c}" for c in NAME_KEYS})
     for key, use in (("address_key", named & rows["has_unit"] & rows["address_key"].notna()),
                      ("building_key", named & ~rows["has_unit"] & rows["building_key"].notna())):
         left = rows.loc[use, [key, *NAME_KEYS]].rename_axis("row").reset_index()
-        right = renamed[["person_id", key, *[f"r_{c}" for c in NAME_KEYS]]].dropna(subset=[key])
-        pairs = left.merge(right, on=key, how="inner")
+        pairs = left.merge(candidates(key, left[key], NAME_KEYS), on=key, how="inner")
         pairs = pairs[_names_agree(pairs)]
-        found.append(pd.DataFrame({"row": pairs["row"].to_numpy(), "person_id": pairs["person_id"].to_numpy(),
-                                   "method": METHODS["address+name"]}))
+        keep(pairs["row"].to_numpy(), pairs["person_id"].to_numpy(), "address+name")
 
     hits = pd.concat(found, ignore_index=True)
     hits["row"] = hits["row"].astype("int64")

@@ -25,8 +25,8 @@ def wide(table: pd.DataFrame, column: str) -> pd.DataFrame:
     it), so this is a reshape, not a pivot of millions of rows; anything else is refused.
     """
     k = len(CHANNELS)
-    channel = table["channel"].astype(str).to_numpy().reshape(-1, k) if len(table) % k == 0 else None
-    if channel is None or not (channel == np.array(CHANNELS)).all():
+    channel = pd.Categorical(table["channel"], categories=list(CHANNELS)).codes
+    if len(table) % k or not (channel.reshape(-1, k) == np.arange(k)).all():
         raise ValueError("the contactability table must hold the 4 channels of each person, in order")
     persons = table["person_id"].to_numpy()[::k]
     return pd.DataFrame(table[column].to_numpy().reshape(-1, k), index=pd.Index(persons, name="person_id"),
@@ -47,7 +47,8 @@ def bounced_with_phone(table: pd.DataFrame, golden: pd.DataFrame) -> pd.DataFram
     ok = wide(table, "contactable")
     pick = (reason["email"].astype(str) == "email_bounced").to_numpy() & ok["phone"].to_numpy(dtype=bool)
     persons = reason.index[pick]
-    email = golden.set_index("person_id")["email"].reindex(persons) if "email" in golden.columns else None
+    email = pd.Series(golden["email"].to_numpy(), index=golden["person_id"]).reindex(persons) \
+        if "email" in golden.columns else None
     return pd.DataFrame({
         "person_id": persons,
         "email": None if email is None else email.to_numpy(dtype=object),
