@@ -37,6 +37,7 @@ PATH_PARAMS = (
     "model_path",
     "survivorship",
     "households",
+    "contactability",
 )
 MANIFEST = "run_manifest.json"
 
@@ -113,7 +114,7 @@ def load_parameters(root: Path, options: RunOptions) -> dict[str, Any]:
             p = Path(str(params[key])).expanduser()
             params[key] = str(p if p.is_absolute() else (Path.cwd() if key == "sources" and options.sources else root) / p)
     params["reference_date"] = resolve_reference_date(params.get("reference_date")).isoformat()
-    for key in ("truth_path", "model_path", "matching_model", "survivorship"):
+    for key in ("truth_path", "model_path", "matching_model", "survivorship", "contactability"):
         if params.get(key) and not Path(params[key]).exists():
             raise RunError(f"{key} {params[key]} does not exist")
     return params
