@@ -38,6 +38,8 @@ PATH_PARAMS = (
     "survivorship",
     "households",
     "contactability",
+    "segments",
+    "campaign_lists",
 )
 MANIFEST = "run_manifest.json"
 
@@ -114,7 +116,8 @@ def load_parameters(root: Path, options: RunOptions) -> dict[str, Any]:
             p = Path(str(params[key])).expanduser()
             params[key] = str(p if p.is_absolute() else (Path.cwd() if key == "sources" and options.sources else root) / p)
     params["reference_date"] = resolve_reference_date(params.get("reference_date")).isoformat()
-    for key in ("truth_path", "model_path", "matching_model", "survivorship", "contactability"):
+    for key in ("truth_path", "model_path", "matching_model", "survivorship", "households", "contactability",
+                "segments", "campaign_lists"):
         if params.get(key) and not Path(params[key]).exists():
             raise RunError(f"{key} {params[key]} does not exist")
     return params

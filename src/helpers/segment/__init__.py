@@ -1,0 +1,1 @@
+"""Stage 07: customer metrics, RFM and lifecycle segments, profile segments and campaign lists."""

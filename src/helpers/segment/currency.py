@@ -1,0 +1,82 @@
+"""Amounts in many currencies, converted to one reporting currency with fixed, configured rates.
+
+Summing euros and reais as if they were one currency is the quiet error that makes a Brazilian
+customer look five times as valuable as she is; so conversion is explicit, the rates are the
+analysts' (config/segments.yaml, never fetched), and a currency without a rate stops the stage
+with the currency, the source and the count rather than being dropped or guessed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.segment.config import SegmentConfig
+
+
+class UnknownCurrency(ValueError):
+    """A transaction's currency has no configured rate (or it has none and its source no default)."""
+
+
+def currency_codes(currency: pd.Series, source: pd.Series, source_currency: dict[str, str]) -> pd.Series:
+    """ISO codes, upper-cased; a missing code takes its source's configured default (else stays missing)."""
+    codes = currency.astype("string").str.strip().str.upper().replace("", pd.NA)
+    default = source.map(source_currency).astype("string")
+    return codes.fillna(default)
+
+
+def to_reporting(amount: pd.Series, currency: pd.Series, source: pd.Series, config: SegmentConfig) -> pd.Series:
+    """`amount` in the reporting currency (float); raises UnknownCurrency listing every gap.
+
+    The check covers only rows that carry an amount: a row whose amount could not be read is
+    reported by the caller, and its currency does not matter.
+    """
+    codes = currency_codes(currency, source, config.source_currency)
+    rate = codes.map(config.rates).astype("float64")
+    missing = rate.isna() & amount.notna()
+    if missing.any():
+        gaps = (
+            pd.DataFrame({"currency": codes[missing].fillna("(none)"), "source": source[missing]})
+            .value_counts()
+            .rename("transactions")
+            .reset_index()
+        )
+        lines = [f"{r.currency} in source '{r.source}': {r.transactions:,} transactions" for r in gaps.itertuples()]
+        raise UnknownCurrency(
+            f"no conversion rate to {config.reporting_currency} for:\n  - " + "\n  - ".join(lines)
+            + f"\nAdd the rate under currency_rates.rates (or a source default under source_currency) in "
+            f"config/segments.yaml; known: {', '.join(sorted(config.rates))}"
+        )
+    return (amount.astype("float64") * rate).round(2).astype("float64")
+
+
+def parse_amounts(values: pd.Series) -> pd.Series:
+    """Amount text as numbers (float, NaN when unreadable), whatever the source's habits.
+
+    Plain numbers ('388.55', '-12') are read directly: nearly every value, in one pass. The
+    rest go through a cascade: currency signs and spaces dropped; the decimal mark is the LAST
+    '.' or ',' when one or two digits follow it, any other mark is a thousands separator
+    ('1.234,50', '1,234.50', '1234,5'); accounting brackets '(12.00)' or a trailing minus mean
+    a negative amount.
+    """
+    text = values.astype("object").where(values.notna(), None).astype("string").str.strip()
+    out = pd.to_numeric(text.to_numpy(dtype=object, na_value=None), errors="coerce")
+    out = pd.Series(np.where(np.isfinite(out), out, np.nan), index=values.index, dtype="float64")
+    todo = out.isna().to_numpy() & text.notna().to_numpy() & text.ne("").fillna(False).to_numpy()
+    if todo.any():
+        out[todo] = _parse_formatted(text[todo]).to_numpy()
+    return out
+
+
+def _parse_formatted(text: pd.Series) -> pd.Series:
+    number = r"(?:\d{1,3}(?:[.,\s]\d{3})+|\d+)(?:[.,]\d{1,2})?"
+    shape = rf"\(?\s*[-+]?\s*[^\d\s().,+-]{{0,3}}\s*[-+]?{number}\s*[^\d\s().,+-]{{0,3}}\s*-?\s*\)?"
+    readable = text.str.fullmatch(shape).fillna(False).to_numpy(bool)
+    negative = (text.str.contains(r"^\(.*\)$|^[^\d]*-|-\s*$", regex=True).fillna(False)).to_numpy(bool)
+    digits = text.str.replace(r"[^\d.,]", "", regex=True)
+    cents = digits.str.extract(r"[.,](\d{1,2})$")[0]
+    whole = digits.str.replace(r"[.,]\d{1,2}$", "", regex=True).str.replace(r"[.,]", "", regex=True)
+    joined = (whole + "." + cents).where(cents.notna(), whole)
+    out = pd.to_numeric(joined.replace("", pd.NA).to_numpy(dtype=object, na_value=None), errors="coerce")
+    out = np.where(readable, out, np.nan)
+    return pd.Series(np.where(negative, -out, out), index=text.index, dtype="float64")
