@@ -32,14 +32,15 @@ class StageContext:
     def path(self, name: str) -> Path:
         return self.run_dir / name
 
-    def read(self, name: str) -> pd.DataFrame:
+    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """A table of the run; `columns` reads only those (a million clean records have 91)."""
         path = self.path(name)
         if not path.exists():
             raise FileNotFoundError(
                 f"{self.stage}: input table {name} is missing from run folder {self.run_dir}; "
                 "run the earlier stages first (clientela run, or the earlier notebooks by hand)"
             )
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns)
 
     def write(self, df: pd.DataFrame, name: str) -> Path:
         path = write_parquet(df, self.path(name))

@@ -22,6 +22,11 @@ from .rules import HouseholdRules
 from .traits import household_table, member_table
 
 
+# The clean-record columns stage 05 reads (name keys, address dates, postcodes).
+CLEAN_COLUMNS = ["record_key", "extracted_at", "record_updated_at_std", "record_updated_at_valid", *NAME_KEYS,
+                 "postcode_valid", "postcode_std", "country_std"]
+
+
 @dataclass
 class HouseholdResult:
     golden: pd.DataFrame  # golden customers with current address and household_id
@@ -130,4 +135,4 @@ def household_scores(links: pd.DataFrame, members: pd.DataFrame, truth_path: str
     return {"records": records, "persons": persons}
 
 
-__all__ = ["HouseholdResult", "build_households", "household_scores", "move_people", "NAME_KEYS"]
+__all__ = ["CLEAN_COLUMNS", "HouseholdResult", "build_households", "household_scores", "move_people", "NAME_KEYS"]
