@@ -114,3 +114,28 @@ def test_a_rerun_keeps_every_person_id(demo_run):
     pd.testing.assert_series_equal(again.sort_index(), first.sort_index())
     changes = pd.read_parquet(base / "processed" / "e2e-rerun" / "person_id_changes.parquet")
     assert changes.empty
+    # households carry over too: same members, same household ids
+    households_first = pd.read_parquet(demo_run["run_dir"] / "golden_customers.parquet").set_index("person_id")["household_id"]
+    households_again = pd.read_parquet(base / "processed" / "e2e-rerun" / "golden_customers.parquet").set_index("person_id")["household_id"]
+    pd.testing.assert_series_equal(households_again.sort_index(), households_first.sort_index())
+
+
+def test_households_and_contactability_add_up(demo_run):
+    run_dir = demo_run["run_dir"]
+    golden = pd.read_parquet(run_dir / "golden_customers.parquet")
+    households = pd.read_parquet(run_dir / "households.parquet")
+    assert golden["household_id"].notna().all()
+    assert households["members"].sum() == len(golden)
+    assert set(households["household_id"]) == set(golden["household_id"])
+    moves = pd.read_parquet(run_dir / "address_moves.parquet")
+    changes = pd.read_parquet(run_dir / "address_changes.parquet")
+    assert (moves["status"] != "child_followed").sum() == len(changes)  # every request has one outcome
+    contact = pd.read_parquet(run_dir / "contactability.parquet")
+    assert len(contact) == 4 * len(golden)
+    # opt-outs always win: a person matched to the do-not-call list is never callable
+    matches = pd.read_parquet(run_dir / "suppression_matches.parquet")
+    stage = json.loads((run_dir / "stages" / "05_households.json").read_text())
+    assert stage["metrics"]["evaluation"]["records"]["f1"] > 0.8, stage["metrics"]["evaluation"]
+    dnc = set(matches.loc[matches["reason"] == "do_not_call", "person_id"].dropna())
+    calls = contact[contact["channel"] == "phone"].set_index("person_id")["contactable"]
+    assert dnc and not calls.reindex(sorted(dnc)).any()
