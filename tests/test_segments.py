@@ -502,6 +502,14 @@ def test_household_id_from_stage_05_wins_over_the_address(cfg, lists_cfg):
     assert sorted(build_list(con, mail, lists_cfg, everyone).rows["person_id"]) == ["A", "B", "C", "D"]
 
 
+def test_the_customers_view_matches_golden_fields_by_person_whatever_the_order(cfg):
+    seg, g = list_world(cfg)
+    in_order = customer_view(seg, g).to_pandas().set_index("person_id")
+    shuffled = customer_view(seg.iloc[::-1].reset_index(drop=True), g).to_pandas().set_index("person_id")
+    assert shuffled.loc[in_order.index, ["first_name", "household_key"]].equals(in_order[["first_name", "household_key"]])
+    assert "email" not in in_order.columns and "phone" not in in_order.columns
+
+
 def test_formulas_are_neutralised_in_csv_and_xlsx(lists_cfg, tmp_path):
     risky = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\tTab", "\rReturn"]
     safe = ["+34600123456", "-5", "Ann", "O'Neil", "mid=dle"]

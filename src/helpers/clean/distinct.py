@@ -53,3 +53,17 @@ def is_given(values: pd.Series) -> pd.Series:
     """True where a value is present and not blank: the denominator of every 'share of given'."""
     text = as_arrow_text(values)
     return (text.notna() & text.str.strip().ne("")).fillna(False).astype(bool)
+
+
+def map_distinct(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`func` applied once per distinct value of a low-cardinality column (currencies, countries,
+    categories), the results spread back by integer codes: an object Series with the index of
+    `values`. Missing values are a distinct value too (`func` gets None), so `func` decides what
+    missing means. `pd.factorize` is the cheapest way to find the distinct values of a text column.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    done = func(pd.Series(np.asarray(uniques, dtype=object)).where(pd.notna(uniques), None))
+    if len(done) != len(uniques):
+        raise ValueError(f"func returned {len(done)} values for {len(uniques)} distinct inputs")
+    result = done.astype(object).where(done.notna(), None).to_numpy(dtype=object)
+    return pd.Series(result[codes] if len(result) else np.empty(0, dtype=object), index=values.index, dtype=object)

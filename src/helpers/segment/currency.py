@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from helpers.clean.distinct import as_arrow_text, map_distinct
 from helpers.segment.config import SegmentConfig
 
 
@@ -20,9 +23,15 @@ class UnknownCurrency(ValueError):
 
 def currency_codes(currency: pd.Series, source: pd.Series, source_currency: dict[str, str]) -> pd.Series:
     """ISO codes, upper-cased; a missing code takes its source's configured default (else stays missing)."""
-    codes = currency.astype("string").str.strip().str.upper().replace("", pd.NA)
-    default = source.map(source_currency).astype("string")
-    return codes.fillna(default)
+    codes = map_distinct(currency, _code)
+    if source_currency:
+        codes = codes.where(codes.notna(), map_distinct(source, lambda s: s.map(source_currency)))
+    return codes
+
+
+def _code(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.upper()
+    return text.mask(text.eq(""))
 
 
 def to_reporting(amount: pd.Series, currency: pd.Series, source: pd.Series, config: SegmentConfig) -> pd.Series:
@@ -32,7 +41,7 @@ def to_reporting(amount: pd.Series, currency: pd.Series, source: pd.Series, conf
     reported by the caller, and its currency does not matter.
     """
     codes = currency_codes(currency, source, config.source_currency)
-    rate = codes.map(config.rates).astype("float64")
+    rate = map_distinct(codes, lambda c: c.map(config.rates)).astype("float64")
     missing = rate.isna() & amount.notna()
     if missing.any():
         gaps = (
@@ -53,18 +62,23 @@ def to_reporting(amount: pd.Series, currency: pd.Series, source: pd.Series, conf
 def parse_amounts(values: pd.Series) -> pd.Series:
     """Amount text as numbers (float, NaN when unreadable), whatever the source's habits.
 
-    Plain numbers ('388.55', '-12') are read directly: nearly every value, in one pass. The
+    Plain numbers ('388.55', '-12') are read directly by Arrow: nearly every value, one pass. The
     rest go through a cascade: currency signs and spaces dropped; the decimal mark is the LAST
     '.' or ',' when one or two digits follow it, any other mark is a thousands separator
     ('1.234,50', '1,234.50', '1234,5'); accounting brackets '(12.00)' or a trailing minus mean
     a negative amount.
     """
-    text = values.astype("object").where(values.notna(), None).astype("string").str.strip()
-    out = pd.to_numeric(text.to_numpy(dtype=object, na_value=None), errors="coerce")
-    out = pd.Series(np.where(np.isfinite(out), out, np.nan), index=values.index, dtype="float64")
-    todo = out.isna().to_numpy() & text.notna().to_numpy() & text.ne("").fillna(False).to_numpy()
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = pc.utf8_trim_whitespace(
+        pa.chunked_array(as_arrow_text(values).array.__arrow_array__()).combine_chunks().cast(pa.string()))
+    plain = pc.fill_null(pc.match_substring_regex(text, r"^[+-]?\d+(\.\d+)?$"), False)
+    out = pc.cast(pc.if_else(plain, text, None), pa.float64()).to_numpy(zero_copy_only=False)
+    todo = ~plain.to_numpy(zero_copy_only=False) & pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+    out = pd.Series(out, index=values.index, dtype="float64")
     if todo.any():
-        out[todo] = _parse_formatted(text[todo]).to_numpy()
+        rest = pd.Series(text.filter(pa.array(todo)).to_numpy(zero_copy_only=False), dtype="string")
+        out[todo] = _parse_formatted(rest).to_numpy()
     return out
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import yaml
@@ -172,11 +173,18 @@ def customer_view(segments: pd.DataFrame, golden: pd.DataFrame) -> pa.Table:
     missing when the person has neither (they are then their own household).
     """
     fields = [c for c in GOLDEN_FIELDS if c in golden.columns and c not in segments.columns]
-    extra = golden[["person_id", *fields]].copy()
-    household = golden["household_id"] if "household_id" in golden.columns else pd.Series(pd.NA, index=golden.index)
-    extra["household_key"] = household.astype("string").fillna(golden["address_key"].astype("string")).to_numpy()
-    view = segments.merge(extra, on="person_id", how="left", validate="one_to_one")
-    return pa.Table.from_pandas(view, preserve_index=False)
+    extra = golden[["person_id", *fields]]
+    address = golden["address_key"].astype(object)
+    household = golden["household_id"].astype(object) if "household_id" in golden.columns else address
+    extra = extra.assign(household_key=household.where(household.notna(), address).to_numpy())
+    if not np.array_equal(segments["person_id"].to_numpy(dtype=object), extra["person_id"].to_numpy(dtype=object)):
+        extra = extra.set_index("person_id").reindex(segments["person_id"]).reset_index()
+    # segments are built in golden order, so usually no join: Arrow columns side by side (no copies)
+    view = pa.Table.from_pandas(segments, preserve_index=False)
+    added = pa.Table.from_pandas(extra.drop(columns="person_id"), preserve_index=False)
+    for name, column in zip(added.column_names, added.columns):
+        view = view.append_column(name, column)
+    return view
 
 
 def connect(view: pa.Table) -> duckdb.DuckDBPyConnection:
@@ -212,34 +220,45 @@ def select_rows(con: duckdb.DuckDBPyConnection, definition: ListDefinition, colu
 
 
 def check_contactability(contactability: pd.DataFrame | None) -> pd.DataFrame:
-    """The table stage 06 promises: person_id, channel, contactable (bool), contact; one row per
-    person and channel. Refuses anything else, so nothing is exported without it."""
+    """The table stage 06 promises: person_id, channel, contactable (true/false), contact.
+
+    Refuses a missing table or one without those columns, so nothing is exported without it.
+    Repeated (person, channel) rows are checked where they matter, in `apply_suppression`.
+    """
     if contactability is None:
         raise ContactabilityError("no contactability table: campaign lists are never exported without stage 06's "
                                   "contactability.parquet (opt-outs always win)")
     missing = [c for c in CONTACTABILITY_COLUMNS if c not in contactability.columns]
     if missing:
         raise ContactabilityError(f"contactability lacks column(s) {', '.join(missing)}")
-    repeated = contactability.duplicated(["person_id", "channel"])
-    if repeated.any():
-        raise ContactabilityError(f"contactability has {int(repeated.sum()):,} repeated (person_id, channel) rows")
-    if not pd.api.types.is_bool_dtype(contactability["contactable"]) or contactability["contactable"].isna().any():
-        raise ContactabilityError("contactability.contactable must be true or false for every row (no unknowns)")
+    if not pd.api.types.is_bool_dtype(contactability["contactable"]):
+        raise ContactabilityError("contactability.contactable must be true or false for every row")
     return contactability
 
 
 def apply_suppression(rows: pd.DataFrame, channel: str, contactability: pd.DataFrame) -> pd.DataFrame:
     """Step 2: keep only people contactable on `channel`, with `contact` from contactability.
 
-    Any `contact` already on `rows` is replaced: the address used is always stage 06's.
+    Any `contact` already on `rows` is replaced: the address used is always stage 06's. A person
+    with two rows for the channel (which may disagree) stops the list: opt-outs are not guessed.
+    Only the listed persons' rows on the channel are looked at, so a list costs its own size.
     """
     table = check_contactability(contactability)
-    allowed = table.loc[
-        table["channel"].eq(channel).to_numpy(bool) & table["contactable"].to_numpy(bool) & table["contact"].notna().to_numpy(bool),
-        ["person_id", "contact"],
-    ]
+    mine = table[table["channel"].eq(channel).to_numpy(bool)]
+    mine = mine[mine["person_id"].isin(rows["person_id"]).to_numpy(bool)]
+    repeated = mine["person_id"].duplicated()
+    if repeated.any():
+        raise ContactabilityError(
+            f"contactability has {int(repeated.sum()):,} persons with repeated '{channel}' rows; it must hold one "
+            "row per person and channel"
+        )
+    ok = mine["contactable"].fillna(False).to_numpy(bool) & mine["contact"].notna().to_numpy(bool)
+    contact = mine.loc[ok].set_index("person_id")["contact"]
     base = rows.drop(columns=["contact"], errors="ignore")
-    return base.merge(allowed, on="person_id", how="inner", validate="one_to_one", sort=False)
+    keep = base["person_id"].isin(contact.index).to_numpy(bool)
+    out = base[keep].copy()
+    out["contact"] = contact.reindex(out["person_id"]).to_numpy()
+    return out.reset_index(drop=True)
 
 
 def dedupe_households(rows: pd.DataFrame) -> pd.DataFrame:

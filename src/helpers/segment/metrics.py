@@ -116,7 +116,8 @@ def customer_metrics(
         out[f"orders_{n}d"] = agg[f"orders_{n}d"].fillna(0).astype("int64").to_numpy()
     counts = complaints if complaints is not None else pd.Series(dtype="int64")
     out["complaints"] = people.map(counts).fillna(0).astype("int64") if len(counts) else 0
-    out["favourite_category"] = _favourite_category(o[positive], people)
+    out["favourite_category"] = _favourite_category(code[positive], o["product_category"].to_numpy(dtype=object)[positive],
+                                                    len(people))
     return out
 
 
@@ -134,12 +135,23 @@ def complaint_counts(interactions: pd.DataFrame, complaint_types: tuple[str, ...
     return interactions.loc[wanted.to_numpy(bool), "person_id"].value_counts().rename("complaints")
 
 
-def _favourite_category(o: pd.DataFrame, people: pd.Index) -> np.ndarray:
-    """Most orders per category, ties broken alphabetically; missing for non-buyers."""
-    have = o[o["product_category"].notna()]
-    if have.empty:
-        return np.full(len(people), None, dtype=object)
-    counts = have.groupby(["person_id", "product_category"], sort=False).size().rename("n").reset_index()
-    counts = counts.sort_values(["person_id", "n", "product_category"], ascending=[True, False, True], kind="stable")
-    best = counts.drop_duplicates("person_id").set_index("person_id")["product_category"]
-    return best.reindex(people).astype(object).where(lambda s: s.notna(), None).to_numpy()
+def _favourite_category(code: np.ndarray, category: np.ndarray, persons: int) -> np.ndarray:
+    """The category of most orders per person code (ties: alphabetical); None for non-buyers.
+
+    Person code and category code make one integer key; counting keys is a sort of integers,
+    and one lexsort picks each person's winner.
+    """
+    out = np.full(persons, None, dtype=object)
+    cat, names = pd.factorize(pd.Series(category, dtype=object))
+    keep = cat >= 0
+    if not keep.any():
+        return out
+    width = len(names)
+    keys, counts = np.unique(code[keep].astype(np.int64) * width + cat[keep], return_counts=True)
+    person, which = keys // width, keys % width
+    alphabetical = np.argsort(np.argsort(np.asarray(names, dtype=str)))
+    order = np.lexsort((alphabetical[which], -counts, person))
+    person, which = person[order], which[order]
+    first = np.r_[True, person[1:] != person[:-1]]
+    out[person[first]] = np.asarray(names, dtype=object)[which[first]]
+    return out

@@ -12,9 +12,11 @@ boolean column each (`interest_yoga`), which reads better in a list's WHERE.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from helpers.golden.survivorship import distinct_lists
+from helpers.clean.distinct import map_distinct
 from helpers.segment.config import SegmentConfig
 
 UNKNOWN = "unknown"
@@ -22,47 +24,75 @@ MAX_INTEREST_COLUMNS = 50  # free-text interests could have thousands: only the 
 PROFILE_COLUMNS = ["gender", "age_band", "country", "region", "device", "referral_source", "referral_group"]
 
 
-def _label(values: pd.Series) -> pd.Series:
-    """Trimmed text, 'unknown' when missing or blank."""
-    text = values.astype("string").str.strip()
-    return text.mask(text.isna() | text.eq(""), UNKNOWN)
+def _labelled(how: str = "as_is"):
+    """A per-distinct-value function: trimmed text (upper/lower case if asked), 'unknown' when
+    missing or blank."""
+
+    def label(values: pd.Series) -> pd.Series:
+        text = values.astype("string").str.strip()
+        text = text.str.upper() if how == "upper" else text.str.lower() if how == "lower" else text
+        return text.mask(text.isna() | text.eq(""), UNKNOWN)
+
+    return label
 
 
 def interest_key(values: pd.Series) -> pd.Series:
     """An interest as a safe, comparable name: 'Trail Running' -> 'trail_running'."""
     key = values.astype("string").str.strip().str.lower().str.replace(r"[^0-9a-z]+", "_", regex=True).str.strip("_")
-    return key.replace("", pd.NA)
+    return key.mask(key.eq(""))
 
 
-def split_interests(person_ids: pd.Series, interests: pd.Series) -> pd.DataFrame:
-    """Long table (person_id, interest): one row per distinct interest a person gave."""
-    parts = interests.astype("string").str.split(r"\s*[;,|/]\s*", regex=True)
-    long = pd.DataFrame({"person_id": person_ids.to_numpy(), "interest": parts.to_numpy()}).explode("interest")
+def split_interests(texts: pd.Series) -> pd.DataFrame:
+    """Long table (row, interest): the distinct interests of each text, by position in `texts`."""
+    parts = texts.astype("string").str.split(r"\s*[;,|/]\s*", regex=True)
+    long = pd.DataFrame({"row": np.arange(len(texts)), "interest": parts.to_numpy()}).explode("interest")
     long["interest"] = interest_key(long["interest"]).to_numpy()
     return long.dropna().drop_duplicates().reset_index(drop=True)
+
+
+def interest_columns(interests: pd.Series) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(the sorted interest list of each row or None, {interest_<name>: flags}) for the commonest.
+
+    People share a few hundred spellings of their interest lists, not a million: the texts are
+    split once per distinct spelling and the lists and flags spread back by integer codes.
+    """
+    codes, spellings = pd.factorize(interests)  # missing -> -1
+    long = split_interests(pd.Series(np.asarray(spellings, dtype=object)))
+    table = pa.table({"row": pa.array(long["row"].to_numpy(), pa.int64()),
+                      "interest": pa.array(long["interest"].to_numpy(dtype=object), pa.string())})
+    grouped = table.sort_by([("row", "ascending"), ("interest", "ascending")]).group_by(
+        "row", use_threads=False).aggregate([("interest", "distinct")])
+    lists = np.full(len(spellings) + 1, None, dtype=object)  # the last slot answers code -1
+    rows = grouped["row"].to_numpy()
+    lists[rows] = pd.Series(grouped["interest_distinct"].to_pylist(), dtype=object).to_numpy()
+    names, name_code = np.unique(long["interest"].to_numpy(dtype=object).astype(str), return_inverse=True) \
+        if len(long) else (np.array([], dtype=object), np.array([], dtype=np.int64))
+    matrix = np.zeros((len(spellings) + 1, len(names)), dtype=bool)
+    matrix[long["row"].to_numpy(), name_code] = True
+    per_spelling = np.bincount(codes[codes >= 0], minlength=len(spellings) + 1)
+    holders = per_spelling @ matrix  # persons holding each interest, before spreading anything
+    top = sorted(np.argsort(-holders, kind="stable")[:MAX_INTEREST_COLUMNS], key=lambda i: names[i])
+    people = matrix[:, top][codes]  # code -1 takes the all-False last row
+    return lists[codes], {f"interest_{names[i]}": people[:, k] for k, i in enumerate(top)}
 
 
 def profile_segments(golden: pd.DataFrame, config: SegmentConfig) -> pd.DataFrame:
     """One row per golden person: the profile segment columns, the interests list and flags."""
     g = golden
     out = pd.DataFrame({"person_id": g["person_id"].to_numpy()})
-    out["gender"] = _label(g["gender"].astype("string").str.upper()).to_numpy()
-    out["age_band"] = _label(g["age_band"].astype("string")).to_numpy()
-    out["country"] = _label(g["country"].astype("string").str.upper()).to_numpy()
-    out["region"] = _label(g["region"].astype("string").str.upper()).to_numpy()  # spelled in any case upstream
-    out["device"] = _label(g["device"].astype("string").str.lower()).to_numpy()
-    referral = _label(g["referral_source"])
-    out["referral_source"] = referral.to_numpy()
-    listed = referral.str.lower().isin([r.lower() for r in config.referral_sources]) | referral.eq(UNKNOWN)
-    out["referral_group"] = referral.str.lower().where(listed, config.unlisted_referral).to_numpy()
+    out["gender"] = map_distinct(g["gender"], _labelled("upper")).to_numpy()
+    out["age_band"] = map_distinct(g["age_band"].astype(object), _labelled()).to_numpy()
+    out["country"] = map_distinct(g["country"], _labelled("upper")).to_numpy()
+    out["region"] = map_distinct(g["region"], _labelled("upper")).to_numpy()  # spelled in any case upstream
+    out["device"] = map_distinct(g["device"], _labelled("lower")).to_numpy()
+    out["referral_source"] = map_distinct(g["referral_source"], _labelled()).to_numpy()
+    listed = {r.lower() for r in config.referral_sources} | {UNKNOWN}
 
-    long = split_interests(g["person_id"], g["interests"])
-    lists = distinct_lists(long["person_id"], long["interest"], "interests").set_index("person_id")["interests"]
-    held = lists.reindex(out["person_id"])
-    out["interests"] = held.where(held.notna(), None).to_numpy()
-    top = long["interest"].value_counts().sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-    flags = {}
-    for name in sorted(top.index[:MAX_INTEREST_COLUMNS]):  # a loop over interest names, not rows
-        holders = long.loc[long["interest"].eq(name).to_numpy(), "person_id"]
-        flags[f"interest_{name}"] = out["person_id"].isin(holders).to_numpy()
+    def group(values: pd.Series) -> pd.Series:
+        low = values.astype("string").str.lower()
+        return low.where(low.isin(listed), config.unlisted_referral)
+
+    out["referral_group"] = map_distinct(out["referral_source"], group).to_numpy()
+    lists, flags = interest_columns(g["interests"])
+    out["interests"] = lists
     return pd.concat([out, pd.DataFrame(flags, index=out.index)], axis=1)

@@ -21,9 +21,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.clean.dates import standardise_dates
-from helpers.clean.distinct import is_given
+from helpers.clean.distinct import as_arrow_text, is_given, map_distinct
 from helpers.clean.flags import standardise_flag
 from helpers.segment.config import SegmentConfig
 from helpers.segment.currency import currency_codes, parse_amounts, to_reporting
@@ -32,9 +34,16 @@ LINK_STATUSES = ("linked", "anonymous", "unlinked", "ambiguous", "no_link_rule")
 
 
 def normalise_ref(values: pd.Series) -> pd.Series:
-    """Card-like identifiers as comparable text: trimmed, upper case, no spaces or dashes."""
-    text = values.astype("string").str.strip().str.upper().str.replace(r"[\s\-]", "", regex=True)
-    return text.replace("", pd.NA)
+    """Card-like identifiers as comparable text: trimmed, upper case, no spaces or dashes
+    (Arrow strings: the regex runs in Arrow's kernels, not a Python loop)."""
+    text = as_arrow_text(values).str.upper().str.replace(r"[\s\-]", "", regex=True)
+    return text.mask(text.eq(""))
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    """Ids as Arrow strings without surrounding blanks; blank is missing."""
+    text = as_arrow_text(values).str.strip()
+    return text.mask(text.eq(""))
 
 
 def link_rules(source_summary: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -47,14 +56,32 @@ def link_rules(source_summary: pd.DataFrame) -> dict[str, dict[str, str]]:
     return rules
 
 
-def _lookup(refs: pd.Series, keys: pd.Series, persons: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Each ref's person where exactly one person carries it; and whether several do."""
-    table = pd.DataFrame({"key": keys.to_numpy(), "person_id": persons.to_numpy()}).dropna().drop_duplicates()
-    counts = table["key"].value_counts()
-    single = table[table["key"].map(counts).eq(1).to_numpy()].set_index("key")["person_id"]
-    person = refs.map(single)
-    ambiguous = refs.isin(counts.index[counts.to_numpy() > 1]).fillna(False).astype(bool)
-    return person, ambiguous
+def _lookup(refs: pd.Series, keys: pd.Series, persons: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each ref's person where exactly one person carries it (object array, None elsewhere), and
+    whether several do. One hash lookup of all refs in Arrow (`index_in`); keys that repeat
+    (rare: an id or card on several records) are sorted out among themselves only."""
+    key = keys.to_numpy(dtype=object, na_value=None)
+    person_of = persons.to_numpy(dtype=object, na_value=None)
+    given = pd.notna(key) & pd.notna(person_of)
+    key, person_of = key[given], person_of[given]
+    repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+    shared = np.empty(0, dtype=object)
+    if repeated.any():
+        pairs = pd.DataFrame({"key": key[repeated], "person_id": person_of[repeated]}).drop_duplicates()
+        persons_per_key = pairs["key"].value_counts()
+        shared = persons_per_key.index[persons_per_key.to_numpy() > 1].to_numpy(dtype=object)
+        same = pairs[~pairs["key"].isin(shared).to_numpy()]  # repeated, but always the same person
+        key = np.concatenate([key[~repeated], same["key"].to_numpy(dtype=object)])
+        person_of = np.concatenate([person_of[~repeated], same["person_id"].to_numpy(dtype=object)])
+    wanted = pa.array(refs.to_numpy(dtype=object, na_value=None), type=pa.string())
+    at = pc.index_in(wanted, value_set=pa.array(key, type=pa.string())).to_numpy(zero_copy_only=False)
+    found = ~np.isnan(at)
+    person = np.full(len(refs), None, dtype=object)
+    person[found] = person_of[at[found].astype(np.int64)]
+    ambiguous = np.zeros(len(refs), dtype=bool)
+    if len(shared):
+        ambiguous = pc.is_in(wanted, value_set=pa.array(shared, type=pa.string())).to_numpy(zero_copy_only=False)
+    return person, ambiguous.astype(bool) & ~found
 
 
 def link_to_persons(
@@ -70,20 +97,23 @@ def link_to_persons(
     loop over a handful of sources; every lookup inside is one vectorised map.
     """
     rules = link_rules(source_summary)
-    person = pd.Series(pd.NA, index=events.index, dtype="object")
-    status = pd.Series("no_link_rule", index=events.index, dtype="object")
-    given = is_given(events["customer_ref"]).to_numpy()
+    n = len(events)
+    ref = as_arrow_text(events["customer_ref"]).str.strip()  # once, in Arrow, for every rule below
+    given = (ref.notna() & ref.ne("")).fillna(False).to_numpy(bool)
+    source_code, source_names = pd.factorize(events["source"])
+    person = np.full(n, None, dtype=object)
+    status = np.full(n, "no_link_rule", dtype=object)
     status[~given] = "anonymous"
     person_of_record = record_links.drop_duplicates("record_key").set_index("record_key")["person_id"]
     field_tables: dict[str, pd.DataFrame] = {}
-    for source, rule in rules.items():
-        rows = (events["source"] == source).to_numpy() & given
+    for source, rule in rules.items():  # a handful of sources; each lookup is vectorised
+        position = source_names.get_indexer([source])[0]
+        rows = (source_code == position) & given if position >= 0 else np.zeros(n, dtype=bool)
         if not rows.any():
             continue
         if "source" in rule:
-            ids = record_links[record_links["source"] == rule["source"]]
-            refs = events.loc[rows, "customer_ref"].astype("string").str.strip()
-            found, ambiguous = _lookup(refs, ids["source_record_id"].astype("string").str.strip(), ids["person_id"])
+            ids = record_links[(record_links["source"] == rule["source"]).to_numpy()]
+            found, ambiguous = _lookup(ref[rows], _trimmed(ids["source_record_id"]), ids["person_id"])
         else:
             field = rule["field"]
             if field not in field_tables:
@@ -94,22 +124,27 @@ def link_to_persons(
                     )
                 keyed = clean_records[["record_key", field]]
                 field_tables[field] = pd.DataFrame({
-                    "key": normalise_ref(keyed[field]).to_numpy(),
+                    "key": normalise_ref(keyed[field]).to_numpy(dtype=object, na_value=None),
                     "person_id": keyed["record_key"].map(person_of_record).to_numpy(),
                 })
             table = field_tables[field]
-            found, ambiguous = _lookup(normalise_ref(events.loc[rows, "customer_ref"]), table["key"], table["person_id"])
-        person[rows] = found.to_numpy()
-        status[rows] = np.where(found.notna().to_numpy(), "linked",
-                                np.where(ambiguous.to_numpy(), "ambiguous", "unlinked"))
+            found, ambiguous = _lookup(normalise_ref(ref[rows]), table["key"], table["person_id"])
+        person[rows] = found
+        status[rows] = np.where(pd.notna(found), "linked", np.where(ambiguous, "ambiguous", "unlinked"))
     return pd.DataFrame({"person_id": person, "link_status": status}, index=events.index)
 
 
 def promotion_flags(values: pd.Series) -> pd.Series:
     """On promotion: a yes/no flag as written ('Y', '1', 'true' / 'N', '0', 'false'), else any
-    discount code given ('VIP15' means yes); empty means no."""
-    flags = standardise_flag(values)
-    return flags.fillna(pd.Series(is_given(values).to_numpy(), index=values.index)).astype(bool)
+    discount code given ('VIP15' means yes); empty means no. Decided once per distinct value."""
+
+    def on_promotion(distinct: pd.Series) -> pd.Series:
+        return standardise_flag(distinct).fillna(pd.Series(is_given(distinct).to_numpy(), index=distinct.index))
+
+    return map_distinct(values, on_promotion).astype(bool)
+
+
+TIME_OF_DAY = r"[T ]\d{1,2}[:.]\d{2}.*$"  # what follows the day in a timestamp
 
 
 def event_days(values: pd.Series, sources: pd.Series, source_summary: pd.DataFrame,
@@ -117,16 +152,24 @@ def event_days(values: pd.Series, sources: pd.Series, source_summary: pd.DataFra
     """`day` (datetime64[s], the day as written) and `date_issue`, read with each source's own
     date_format by the project's date parser.
 
-    The parser lets an event run one day past the reference date (extracts stamped in another
-    time zone); a purchase is stricter: one after the reference day is 'future' and does not
-    count, since every metric is measured at that day (a recency of -1 is no recency).
+    Millions of timestamps fall on a few thousand days: the time of day is cut off in Arrow, and
+    the parser reads each distinct (day, source) pair once. The parser lets an event run one day
+    past the reference date (extracts stamped in another time zone); a purchase is stricter: one
+    after the reference day is 'future' and does not count, since every metric is measured at
+    that day (a recency of -1 is no recency).
     """
-    formats = sources.map(source_summary.set_index("source")["date_format"])
-    parsed = standardise_dates(values, formats, reference_date, kind="event")
+    day_text = pc.replace_substring_regex(pc.utf8_trim_whitespace(_arrow(values)), TIME_OF_DAY, "")
+    text_code, texts = pd.factorize(day_text.to_numpy(zero_copy_only=False), use_na_sentinel=False)
+    source_code, source_names = pd.factorize(sources, use_na_sentinel=False)
+    pair, at = np.unique(text_code.astype(np.int64) * max(len(source_names), 1) + source_code, return_inverse=True)
+    distinct_text = pd.Series(np.asarray(texts, dtype=object)[pair // max(len(source_names), 1)], dtype=object)
+    distinct_source = pd.Series(np.asarray(source_names, dtype=object)[pair % max(len(source_names), 1)], dtype=object)
+    formats = distinct_source.map(source_summary.set_index("source")["date_format"])
+    parsed = standardise_dates(distinct_text, formats, reference_date, kind="event")
     future = (parsed["date_std"] > pd.Timestamp(reference_date)).to_numpy()
-    day = parsed["date_std"].where(parsed["date_valid"].to_numpy() & ~future)
-    issue = parsed["date_issue"].where(~future, "future")
-    return pd.DataFrame({"day": day, "date_issue": issue}, index=values.index)
+    day = parsed["date_std"].where(parsed["date_valid"].to_numpy() & ~future).to_numpy()
+    issue = parsed["date_issue"].where(~future, "future").to_numpy(dtype=object)
+    return pd.DataFrame({"day": day[at], "date_issue": issue[at]}, index=values.index)
 
 
 def prepare_transactions(
@@ -150,30 +193,42 @@ def prepare_transactions(
     days = event_days(t["transaction_at"], t["source"], source_summary, reference_date)
     amount = parse_amounts(t["amount"])
     currency = currency_codes(t["currency"], t["source"], config.source_currency)
-    reporting = to_reporting(amount, t["currency"], t["source"], config)
-    order_id = t["transaction_id"].astype("string").fillna(t["source_record_id"].astype("string"))
+    reporting = to_reporting(amount, currency, t["source"], config)
+    order_key = pc.binary_join_element_wise(
+        _arrow(t["source"]), pc.coalesce(_arrow(t["transaction_id"]), _arrow(t["source_record_id"])), ":"
+    ).to_numpy(zero_copy_only=False)
     issue = np.where(days["day"].isna() & days["date_issue"].eq("future").fillna(False), "future date",
                      np.where(days["day"].isna(), "unreadable date",
                               np.where(amount.isna(), "unreadable amount", None)))
     out = pd.DataFrame({
-        "source": t["source"].astype("string"),
-        "source_record_id": t["source_record_id"].astype("string"),
-        "transaction_id": t["transaction_id"].astype("string"),
-        "order_key": t["source"].astype("string") + ":" + order_id,
-        "person_id": links["person_id"].astype("string"),
-        "link_status": links["link_status"].astype("string"),
+        "source": t["source"],
+        "source_record_id": t["source_record_id"],
+        "transaction_id": t["transaction_id"],
+        "order_key": order_key,
+        "person_id": links["person_id"],
+        "link_status": links["link_status"],
         "purchased_on": days["day"].astype("datetime64[s]"),
         "amount": amount,
         "currency": currency,
         "amount_reporting": reporting,
         "reporting_currency": config.reporting_currency,
-        "product_category": t["product_category"].astype("string").str.strip().str.lower().replace("", pd.NA),
-        "channel": t["channel"].astype("string"),
+        "product_category": map_distinct(t["product_category"], _category),
+        "channel": t["channel"],
         "on_promotion": promotion_flags(t["promotion"]).to_numpy(),
-        "issue": pd.Series(issue, index=t.index, dtype="string"),
+        "issue": pd.Series(issue, index=t.index, dtype=object),
     })
-    out["usable"] = out["issue"].isna().to_numpy()
+    out["usable"] = pd.isna(issue)
     return out.reset_index(drop=True)
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    """Any column as an Arrow string array (numbers a source wrote become their text)."""
+    return pa.chunked_array(as_arrow_text(values).array.__arrow_array__()).combine_chunks().cast(pa.string())
+
+
+def _category(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.lower()
+    return text.mask(text.eq(""))
 
 
 def link_summary(prepared: pd.DataFrame) -> pd.DataFrame:
