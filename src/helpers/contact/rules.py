@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from helpers.config_file import read_yaml
 from helpers.schema import SUPPRESSION_REASONS
 
 CHANNELS: tuple[str, ...] = ("email", "phone", "sms", "mail")
@@ -77,11 +76,7 @@ class ContactRules:
 def load_rules(path: str | Path) -> ContactRules:
     """Read and check `config/contactability.yaml`; every problem is reported at once."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RulesError(f"{path}: cannot read the contactability rules: {exc}") from exc
-    return rules_from_dict(doc, where=str(path))
+    return rules_from_dict(read_yaml(path, "contactability rules", RulesError), where=str(path))
 
 
 def rules_from_dict(doc: Any, where: str = "contactability rules") -> ContactRules:

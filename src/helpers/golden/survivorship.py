@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
+
+from helpers.config_file import read_yaml
 
 RULES = ("source_priority", "most_recent", "most_frequent", "most_complete")
 
@@ -76,10 +77,7 @@ class Group:
 def load_rules(path: str | Path) -> list[Group]:
     """Read `config/survivorship.yaml`; every problem is reported at once."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SurvivorshipError(f"{path}: cannot read the survivorship rules: {exc}") from exc
+    doc = read_yaml(path, "survivorship rules", SurvivorshipError)
     default_sources = list(doc.get("source_priority") or [])
     problems, groups, seen = [], [], set()
     for name, spec in (doc.get("groups") or {}).items():

@@ -32,6 +32,7 @@ from helpers.clean.countries import standardise_countries
 from helpers.clean.dates import standardise_dates
 from helpers.clean.names import standardise_names
 from helpers.clean.postcodes import standardise_postcodes
+from helpers.golden.survivorship import recency
 
 ADDRESS_FIELDS = ["address_line1", "address_line2", "city", "region", "postcode", "country", "address_key", "building_key"]
 NAME_KEYS = ["first_name_key", "first_name_canonical", "surname_1_key", "surname_2_key"]
@@ -150,8 +151,6 @@ def same_person_name(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
 def residents(golden: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
     """Per person: the name keys of the record that gave the golden name, and since when the
     golden address is known (its record's update date, else its source's extraction)."""
-    from helpers.golden.survivorship import recency
-
     by_key = clean.set_index("record_key")
     name = by_key.reindex(golden["name_record_key"].to_numpy())[NAME_KEYS].set_axis(golden.index)
     addr = by_key.reindex(golden["address_record_key"].to_numpy())
@@ -291,9 +290,10 @@ def _move_golden(golden: pd.DataFrame, steps: pd.DataFrame | None, moves: pd.Dat
     since = moved["address_since"].to_numpy().copy()
     since[pos] = last["effective_date"].to_numpy().astype("datetime64[s]")
     moved["address_since"] = since
-    for col, value in (("address_source", "source"), ("address_record_key", "move_key")):
+    lineage = {"address_source": last["move_key"].str.split(":").str[0].to_numpy(), "address_record_key": last["move_key"].to_numpy()}
+    for col, values in lineage.items():
         if col in moved.columns:
-            vals = moved[col].astype(object).to_numpy()
-            vals[pos] = last["move_key"].str.split(":").str[0].to_numpy() if value == "source" else last["move_key"].to_numpy()
-            moved[col] = vals
+            column = moved[col].astype(object).to_numpy()
+            column[pos] = values
+            moved[col] = column
     return moved, history.sort_values(["person_id", "valid_until"], ignore_index=True)

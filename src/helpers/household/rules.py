@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from helpers.config_file import read_yaml
 
 RULES = ("dwelling", "family", "address")
 EVIDENCE = ("surname", "phone", "email")
@@ -40,12 +40,7 @@ class HouseholdRules:
 
 def load_rules(path: str | Path) -> HouseholdRules:
     path = Path(path)
-    if not path.exists():
-        raise HouseholdRulesError(f"households: {path} does not exist; copy config/households.yaml or fix the path")
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise HouseholdRulesError(f"{path}: not valid YAML: {exc}") from exc
+    spec = read_yaml(path, "household rules", HouseholdRulesError)
     problems: list[str] = []
     rule = spec.get("rule", "dwelling")
     if rule not in RULES:
@@ -68,8 +63,8 @@ def load_rules(path: str | Path) -> HouseholdRules:
             problems.append(f"salutations.{country}: give exactly 'family', 'pair' and 'unrelated'")
         elif "{surname}" not in forms["family"]:
             problems.append(f"salutations.{country}.family: must contain {{surname}}")
-        elif "{name}" not in forms["pair"] or "{other}" not in forms["pair"]:
-            problems.append(f"salutations.{country}.pair: must contain {{name}} and {{other}}")
+        elif not 0 <= forms["pair"].find("{name}") < forms["pair"].find("{other}"):
+            problems.append(f"salutations.{country}.pair: must contain {{name}}, then {{other}}")
     single = spec.get("single", "{name}")
     if "{name}" not in str(single):
         problems.append("single: must contain {name}")

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from helpers.clean.addresses import postcode_key
 from helpers.golden.survivorship import distinct_lists
 
-from helpers.match.evaluate import _pair_counts, _scores, load_truth, pairwise_scores
+from helpers.match.evaluate import load_truth, pairwise_scores
 
 from .grouping import assign_households
 from .ids import assign_household_ids, previous_households
@@ -127,12 +126,7 @@ def household_scores(links: pd.DataFrame, members: pd.DataFrame, truth_path: str
     known = hh.merge(truth, on="record_key")
     votes = known.groupby(["person_id", "household_id", "person_truth_id"], as_index=False).size()
     votes = votes.sort_values(["person_id", "size", "person_truth_id"], ascending=[True, False, True])
-    per_person = votes.drop_duplicates("person_id")
-    cluster = pd.factorize(per_person["household_id"])[0]
-    truth_codes = pd.factorize(per_person["person_truth_id"])[0].astype(np.int64)
-    persons = _scores(len(per_person), *_pair_counts(cluster, truth_codes))
+    per_person = votes.drop_duplicates("person_id").rename(columns={"person_id": "record_key"})
+    persons = pairwise_scores(per_person, per_person, cluster_column="household_id")
     persons["persons_evaluated"] = persons.pop("records_evaluated")
     return {"records": records, "persons": persons}
-
-
-__all__ = ["CLEAN_COLUMNS", "HouseholdResult", "build_households", "household_scores", "move_people", "NAME_KEYS"]

@@ -9,6 +9,8 @@ letter nobody opens.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .rules import HouseholdRules
@@ -66,29 +68,31 @@ def salutations(members: pd.DataFrame, first: pd.DataFrame, rules: HouseholdRule
     country = first.set_index("household_id")["country"].reindex(size.index).fillna("")
     name = _full_name(first).set_axis(first["household_id"]).reindex(size.index)
 
-    def form(kind: str) -> tuple[pd.Series, pd.Series]:
-        """The form's text before and after its placeholder, per household (one lookup per country)."""
-        placeholder = "{surname}" if kind == "family" else "{name}"
-        by_country = {c: (rules.salutation(c, kind) if kind != "single" else rules.single) for c in country.unique()}
-        split = {c: (f.split(placeholder, 1) + [""])[:2] for c, f in by_country.items()}
-        return country.map({c: v[0] for c, v in split.items()}), country.map({c: v[1] for c, v in split.items()})
+    def fill(kind: str, values: list[pd.Series], rows: pd.Series) -> pd.Series:
+        """The country's form of `kind` with its placeholders ({surname}, {name}, {other}, in
+        that order of `values`) filled: each form is split once per country, then joined by
+        column-wise string concatenation."""
+        texts = {c: rules.single if kind == "single" else rules.salutation(c, kind) for c in country[rows].unique()}
+        pieces = {c: re.split(r"\{(?:surname|name|other)\}", t) for c, t in texts.items()}
+        where = country[rows]
+        text = where.map({c: p[0] for c, p in pieces.items()})
+        for i, value in enumerate(values, start=1):
+            text = text + value[rows] + where.map({c: p[i] for c, p in pieces.items()})
+        return text
 
     out = country.map({c: rules.salutation(c, "unrelated") for c in country.unique()}).astype(object)
     kind = pd.Series("unrelated", index=size.index, dtype=object)
-    before, after = form("family")
     fam = shared & family_name.notna()
-    out[fam] = before[fam] + family_name[fam] + after[fam]
+    out[fam] = fill("family", [family_name], fam)
     kind[fam] = "family"
-    before, after = form("single")
     one = (size == 1) & name.notna()
-    out[one] = before[one] + name[one] + after[one]
+    out[one] = fill("single", [name], one)
     kind[one] = "single"
     # Two people without a shared surname: both names, in the country's form.
     second = _full_name(members[~members["person_id"].isin(first["person_id"])].drop_duplicates("household_id"))
     other = second.set_axis(members.loc[second.index, "household_id"]).reindex(size.index)
     two = (size == 2) & ~fam & name.notna() & other.notna()
-    forms = country[two].map({c: rules.salutation(c, "pair") for c in country[two].unique()})
-    out[two] = [f.replace("{name}", a).replace("{other}", b) for f, a, b in zip(forms, name[two], other[two])]
+    out[two] = fill("pair", [name, other], two)
     kind[two] = "pair"
     return pd.DataFrame({"salutation": out, "salutation_kind": kind})
 

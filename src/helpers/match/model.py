@@ -14,9 +14,9 @@ from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-import yaml
 from splink import SettingsCreator, block_on
 
+from helpers.config_file import read_yaml
 from helpers.match.features import FEATURES
 
 KINDS = ("given_name", "surname", "date", "email", "identifier", "place", "exact", "text")
@@ -88,10 +88,7 @@ def describe_rule(rule: list[str] | dict[str, list[str]]) -> str:
 def load_spec(path: str | Path) -> ModelSpec:
     """Read and check the matching configuration; every problem is reported at once."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelSpecError(f"{path}: cannot read the matching model: {exc}") from exc
+    raw = read_yaml(path, "matching model", ModelSpecError)
     problems: list[str] = []
     comparisons = raw.get("comparisons") or []
     names = [c.get("name") for c in comparisons]

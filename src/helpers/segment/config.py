@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from helpers.config_file import read_yaml
 
 SCORE_KEYS = ("r", "f", "m", "fm")
 LIFECYCLE_KEYS = ("new_customer_days", "repeat_min_orders", "loyal_min_orders", "lapsed_after_days",
@@ -66,12 +66,7 @@ def fm_score(f: int, m: int) -> int:
 def load_segment_config(path: str | Path) -> SegmentConfig:
     """Read and check `config/segments.yaml`; raises SegmentConfigError listing every problem."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SegmentConfigError(f"{path}: cannot read the segment rules: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise SegmentConfigError(f"{path}: expected a mapping of keys, found {type(doc).__name__}")
+    doc = read_yaml(path, "segment rules", SegmentConfigError)
     problems: list[str] = []
 
     reporting = str(doc.get("reporting_currency") or "").strip().upper()

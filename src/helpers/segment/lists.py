@@ -26,7 +26,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import yaml
+
+from helpers.config_file import read_yaml
 
 CHANNELS = ("email", "phone", "sms", "mail")
 DEDUPE = ("none", "household")
@@ -87,10 +88,7 @@ class CampaignList:
 def load_campaign_lists(path: str | Path) -> CampaignConfig:
     """Read and check `config/campaign_lists.yaml`; every problem is reported at once."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CampaignListError(f"{path}: cannot read the campaign lists: {exc}") from exc
+    doc = read_yaml(path, "campaign lists", CampaignListError)
     problems: list[str] = []
     channels = _channels(doc.get("channels"), problems)
     lists, names = [], set()
