@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -118,6 +119,9 @@ def test_a_rerun_keeps_every_person_id(demo_run):
     households_first = pd.read_parquet(demo_run["run_dir"] / "golden_customers.parquet").set_index("person_id")["household_id"]
     households_again = pd.read_parquet(base / "processed" / "e2e-rerun" / "golden_customers.parquet").set_index("person_id")["household_id"]
     pd.testing.assert_series_equal(households_again.sort_index(), households_first.sort_index())
+    # the rerun's report compares itself with the first run
+    report = (base / "reports" / "e2e-rerun" / "customer_report.html").read_text(encoding="utf-8")
+    assert "previous run (e2e)" in report
 
 
 def test_households_and_contactability_add_up(demo_run):
@@ -139,3 +143,39 @@ def test_households_and_contactability_add_up(demo_run):
     dnc = set(matches.loc[matches["reason"] == "do_not_call", "person_id"].dropna())
     calls = contact[contact["channel"] == "phone"].set_index("person_id")["contactable"]
     assert dnc and not calls.reindex(sorted(dnc)).any()
+
+
+def _visible(path: Path) -> str:
+    """A page's text without embedded images (their base64 is not something a reader sees)."""
+    return re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", " ", path.read_text(encoding="utf-8"))
+
+
+def test_the_shareable_report_holds_no_demo_emails_or_phones(demo_run):
+    """Checked independently of the stage's own scan: plain substring search for every email and
+    phone number of the demo data, as given and as standardised, in every page a reader gets."""
+    reports = demo_run["base"] / "reports" / "e2e"
+    report = reports / "customer_report.html"
+    assert report.exists()
+    assert 'href="customer_report.html"' in (reports / "index.html").read_text()
+    pages = {p.name: _visible(p) for p in (report, reports / "08_customer_report.html", reports / "index.html")}
+    assert "Customer report" in pages["customer_report.html"] and "•••@" in pages["customer_report.html"]
+    for section in ("Sources and their freshness", "Data quality before and after cleaning", "Duplicates found and merged",
+                    "Golden customers and households", "Contactable reach", "Segments", "Changes since the previous run"):
+        assert section in pages["customer_report.html"], section
+    run_dir = demo_run["run_dir"]
+    raw = pd.read_parquet(run_dir / "raw_records.parquet", columns=["email", "phone"])
+    clean = pd.read_parquet(run_dir / "clean_records.parquet", columns=["email_std", "phone_std"])
+    suppressions = pd.read_parquet(run_dir / "suppressions.parquet", columns=["email", "phone"])
+    emails = {e.strip().lower() for e in pd.concat([raw["email"], clean["email_std"], suppressions["email"]]).dropna()
+              if "@" in e}
+    phones = pd.concat([raw["phone"], suppressions["phone"]]).dropna().astype(str)
+    e164 = clean["phone_std"].dropna().astype(str)
+    numbers = {re.sub(r"\D", "", p) for p in pd.concat([phones, e164])} | {p[3:] for p in e164}  # +CC dropped
+    numbers = {n for n in numbers if len(n) >= 9}
+    assert len(emails) > 200 and len(numbers) > 200  # the check has something to find
+    for name, text in pages.items():
+        lower = text.lower()
+        compact = re.sub(r"[ \-.()/]", "", text)
+        assert not [e for e in emails if e in lower], name
+        assert not [p for p in phones if len(p) >= 9 and p in text], name
+        assert not [n for n in numbers if n in compact], name

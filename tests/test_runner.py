@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import add_failing_stage, edit_registry
+from conftest import FAILING_NOTEBOOK, add_failing_stage, edit_registry
 from helpers.runner import RunOptions, parse_set, run
 
 
@@ -105,3 +106,18 @@ def test_unknown_parameter_and_stage_are_refused(mini_project):
 def test_parse_set_reads_yaml_values():
     assert parse_set(["a=1", "b=true", "c=null", "d=2026-11-15", "e=x=y"]) == {
         "a": 1, "b": True, "c": None, "d": __import__("datetime").date(2026, 11, 15), "e": "x=y"}
+
+
+def test_a_from_run_carries_the_reused_stages_pages(mini_project):
+    """The index of a --from run links every stage page: reused stages' pages come along."""
+    assert run_project(mini_project, run_id="full")[0] == 0
+    quiet = copy.deepcopy(FAILING_NOTEBOOK)
+    quiet["cells"][1]["source"] = 'print("nothing to do")'
+    (mini_project / "notebooks" / "02_quiet_stage.ipynb").write_text(json.dumps(quiet), encoding="utf-8")
+    code, text = run_project(mini_project, run_id="again", from_stage="02")
+    assert code == 0, text
+    pages = mini_project / "reports" / "again"
+    assert (pages / "01_ingest_profile.html").exists() and (pages / "02_quiet_stage.html").exists()
+    stage = manifest(mini_project, "again")["stages"][0]
+    assert stage["status"] == "reused" and stage["reused_from"] == "full"
+    assert 'href="01_ingest_profile.html"' in (pages / "index.html").read_text()

@@ -575,3 +575,19 @@ def test_segments_gate_passes_a_good_table_and_names_a_bad_stage(cfg, tmp_path):
     bad.loc[0, "lifecycle"] = "zombie"
     result = run_gate(bad, "segments", ROOT / "expectations", tmp_path, params)
     assert result.failures()["expectation"].tolist() == ["expect_column_values_to_be_in_set(lifecycle)"]
+
+
+def test_a_household_mailing_carries_the_household_salutation(cfg, lists_cfg, tmp_path):
+    seg, g = list_world(cfg)
+    g = g.assign(household_id=["H1", "H1", "H2", "H1"])
+    households = pd.DataFrame({"household_id": ["H1", "H2"], "salutation": ["Familia Diaz García", "Sr. Costa"]})
+    con = connect(customer_view(seg, g, households))
+    mail = ListDefinition("letters", "", "mail", "true", "person_id", dedupe="household")
+    everyone = contactability([(p, "mail", True, "ok", f"address of {p}") for p in "ABCD"])
+    built = build_list(con, mail, lists_cfg, everyone)
+    result = export_list(built, lists_cfg, everyone, tmp_path / "exports")
+    rows = pd.read_csv(result.csv, dtype=str).set_index("person_id")
+    assert rows["household_salutation"].to_dict() == {"C": "Sr. Costa", "D": "Familia Diaz García"}
+    # without households the column is there and empty, so the shipped mail columns still work
+    bare = connect(customer_view(seg, g))
+    assert build_list(bare, mail, lists_cfg, everyone).rows["household_salutation"].isna().all()

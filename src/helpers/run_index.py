@@ -30,6 +30,7 @@ th{background:#f6f8fa;font-weight:600} td.num{text-align:right;font-variant-nume
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:1rem;color:#fff;font-size:.85rem;font-weight:600}
 .err{color:#cf222e;font-family:ui-monospace,monospace;font-size:.85rem;white-space:pre-wrap}
 .kv{color:#57606a;font-size:.9rem} .links a{margin-right:1rem}
+.report{background:#f6f8fa;border-left:4px solid #0969da;padding:.6rem 1rem;font-size:1.05rem}
 """
 
 
@@ -67,7 +68,8 @@ def render_index(manifest: dict[str, Any], stage_names: list[str]) -> str:
     extra_links = ""
     report = Path(manifest.get("parameters", {}).get("reports_dir", ".")) / manifest["run_id"] / "customer_report.html"
     if report.exists():
-        extra_links = '<p class="links"><a href="customer_report.html"><b>Customer report</b></a></p>'
+        extra_links = ('<p class="report"><a href="customer_report.html"><b>Customer report</b></a> · the shareable '
+                       "summary of this run for management: counts, charts and masked examples, no personal data</p>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Clientela run {e(manifest['run_id'])}</title>
 <style>{CSS}</style></head><body>

@@ -256,7 +256,15 @@ class Runner:
         previous = read_json(latest / MANIFEST)
         shutil.copytree(latest.resolve(), run_dir, ignore=shutil.ignore_patterns(MANIFEST))
         keep = {s.name for s in self.stages[:first]}
-        stages = [dict(s, status="reused", reused_from=previous["run_id"]) for s in previous["stages"] if s["name"] in keep]
+        # The reused stages' pages come along, so this run's index links to pages that exist.
+        report_dir = self.reports_dir / run_dir.name
+        report_dir.mkdir(parents=True, exist_ok=True)
+        for name in keep:
+            for page in (self.reports_dir / "latest").glob(f"{name}.*"):
+                shutil.copy2(page, report_dir / page.name)
+        # A stage reused before keeps pointing at the run that actually produced its outputs and page.
+        stages = [dict(s, status="reused", reused_from=s.get("reused_from") or previous["run_id"])
+                  for s in previous["stages"] if s["name"] in keep]
         return stages
 
     def _run_stage(self, stage: Stage, run_id: str, run_dir: Path, report_dir: Path) -> dict:

@@ -11,7 +11,11 @@ from .traits import composition_counts
 
 def composition_bars(households: pd.DataFrame) -> plt.Figure:
     """Households by size, split by whether children live there."""
-    grid = composition_counts(households)
+    return composition_chart(composition_counts(households))
+
+
+def composition_chart(grid: pd.DataFrame) -> plt.Figure:
+    """The same from the counts of `composition_counts` (what the shareable report keeps)."""
     fig, ax = plt.subplots(figsize=(8, 3.4))
     bottom = np.zeros(len(grid))
     for column, colour in (("no children", "#8c959f"), ("with children", "#1a7f37")):

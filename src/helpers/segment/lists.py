@@ -164,17 +164,24 @@ def _channels(spec: Any, problems: list[str]) -> dict[str, ChannelSpec]:
 
 # -- the customers view ---------------------------------------------------------------------------
 
-def customer_view(segments: pd.DataFrame, golden: pd.DataFrame) -> pa.Table:
+def customer_view(segments: pd.DataFrame, golden: pd.DataFrame, households: pd.DataFrame | None = None) -> pa.Table:
     """segments + the golden fields lists need + household_key, as an Arrow table for DuckDB.
 
     household_key: the golden household_id (stage 05) where there is one, else the address_key;
     missing when the person has neither (they are then their own household).
+    household_salutation: how stage 05 greets the person's household ("Familia García López"),
+    so a one-per-household mailing can address the household rather than one member; missing
+    when households were not given.
     """
     fields = [c for c in GOLDEN_FIELDS if c in golden.columns and c not in segments.columns]
     extra = golden[["person_id", *fields]]
     address = golden["address_key"].astype(object)
     household = golden["household_id"].astype(object) if "household_id" in golden.columns else address
     extra = extra.assign(household_key=household.where(household.notna(), address).to_numpy())
+    salutation = pd.Series(None, index=golden.index, dtype=object)
+    if households is not None and "household_id" in golden.columns:
+        salutation = golden["household_id"].map(households.set_index("household_id")["salutation"]).astype(object)
+    extra = extra.assign(household_salutation=salutation.where(salutation.notna(), None).to_numpy())
     if not np.array_equal(segments["person_id"].to_numpy(dtype=object), extra["person_id"].to_numpy(dtype=object)):
         extra = extra.set_index("person_id").reindex(segments["person_id"]).reset_index()
     # segments are built in golden order, so usually no join: Arrow columns side by side (no copies)

@@ -1,0 +1,285 @@
+"""Everything the shareable report says, gathered from a finished run as aggregates.
+
+Each stage already leaves its numbers in `stages/<stage>.json`; the rest comes from the run's
+tables, read column by column and reduced to counts here, so that nothing downstream of this
+module ever holds a customer's details except the one masked example (`masked_example`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from helpers.clean.summary import FIELDS as CLEAN_FIELDS
+from helpers.clean.summary import change_summary
+from helpers.contact.decide import contactable_shares, reason_counts
+from helpers.contact.worklists import wide
+from helpers.golden.charts import KEY_FIELDS, completeness_gain
+from helpers.golden.survivorship import VALIDITY
+from helpers.household.traits import composition_counts
+from helpers.profile import reference_instant
+from helpers.privacy import mask_email, mask_name, mask_phone
+from helpers.run_context import STAGE_RECORD_DIR
+from helpers.segment.lists import ListDefinition
+from helpers.segment.profile_segments import PROFILE_COLUMNS
+from helpers.segment.table import segment_sizes
+from helpers.storage import read_json
+
+STAGES = ("01_ingest_profile", "02_clean_standardise", "03_match_customers", "04_golden_records",
+          "05_households", "06_contactability", "07_segmentation")
+SEGMENT_COLUMNS = ["person_id", "lifecycle", "rfm_segment", "r_score", "fm_score", *PROFILE_COLUMNS]
+
+
+@dataclass
+class ReportFacts:
+    run_id: str
+    reference: pd.Timestamp
+    stages: dict[str, dict]
+    sources: pd.DataFrame
+    cleaning: pd.DataFrame
+    completeness: pd.DataFrame
+    records_per_person: pd.Series
+    source_overlap: pd.DataFrame
+    households: pd.DataFrame
+    contactable: pd.Series
+    reasons: pd.DataFrame
+    worklists: pd.Series
+    segment_sizes: pd.DataFrame
+    rfm: pd.DataFrame
+    lists: pd.DataFrame
+    changes: pd.DataFrame
+    previous: pd.DataFrame | None
+    example: pd.DataFrame
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+def stage_records(run_dir: Path) -> dict[str, dict]:
+    """The `stages/*.json` each stage left; a missing one means the stage has not run."""
+    out = {}
+    for stage in STAGES:
+        path = Path(run_dir) / STAGE_RECORD_DIR / f"{stage}.json"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"08_customer_report: {path} is missing: stage {stage} has not run in {run_dir}. "
+                "Run the earlier stages first (clientela run, or the earlier notebooks by hand)."
+            )
+        out[stage] = read_json(path)
+    return out
+
+
+def source_table(summary: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFrame:
+    """One row per source: what it is, how much it gave, how old it is."""
+    fresh = freshness.set_index("source")[["age_days", "allowed_age_days", "stale"]]
+    table = summary.set_index("source")[["kind", "format", "rows_read", "rows_quarantined", "extracted_at", "cadence"]]
+    table = table.join(fresh, how="left")
+    table["extracted_at"] = pd.to_datetime(table["extracted_at"], utc=True)
+    return table.sort_values(["kind", "rows_read"], ascending=[True, False])
+
+
+def cleaning_table(clean: pd.DataFrame, stage02: dict) -> pd.DataFrame:
+    """Per field: values given, share rewritten into standard form, share still invalid."""
+    table = change_summary(clean)[["given", "changed_share", "invalid_share"]]
+    corrected = int(clean["email_corrected"].fillna(False).astype(bool).sum()) if "email_corrected" in clean else 0
+    table["corrected"] = pd.Series({"email": corrected}).reindex(table.index).astype("Int64")
+    return table[table["given"] > 0]
+
+
+def clean_columns() -> list[str]:
+    """The clean-record columns the report needs: raw, standardised and validity per field."""
+    cols = {"record_key", "source", "email_corrected"}
+    for raw, (std, valid) in CLEAN_FIELDS.items():
+        cols |= {raw, std} | ({valid} if valid else set())
+    for _, clean_col in KEY_FIELDS.values():
+        cols.add(clean_col)
+    cols |= {v for v in VALIDITY.values()}
+    return sorted(cols)
+
+
+def source_overlap(links: pd.DataFrame) -> pd.DataFrame:
+    """Customers found in both sources of each pair (diagonal: customers in the source)."""
+    present = pd.crosstab(links["person_id"], links["source"]).clip(upper=1)
+    matrix = present.T @ present
+    matrix.index.name = matrix.columns.name = None
+    return matrix
+
+
+def masked_example(clean: pd.DataFrame, links: pd.DataFrame, golden: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """One customer assembled from several sources, every value masked (first letter, email
+    domain, phone prefix): shows what matching does without showing who."""
+    per_person = links.groupby("person_id")["source"].nunique()
+    if per_person.empty:
+        return pd.DataFrame()
+    widest = per_person[per_person == per_person.max()].index.sort_values()
+    person = pd.Series(widest).sample(1, random_state=seed).iloc[0]
+    keys = links.loc[links["person_id"] == person, ["record_key", "source"]]
+    rows = keys.merge(clean.drop(columns="source"), on="record_key").sort_values(["source", "record_key"]).head(8)
+    gold = golden[golden["person_id"] == person]
+    table = pd.DataFrame({
+        "record": rows["source"].to_numpy(),
+        "first name": mask_name(rows["first_name"].fillna(rows["first_name_std"])).to_numpy(),
+        "last name": mask_name(rows["last_name"].fillna(rows["last_name_std"])).to_numpy(),
+        "email": mask_email(rows["email"]).to_numpy(),
+        "phone": mask_phone(rows["phone_std"]).to_numpy(),
+    })
+    golden_row = pd.DataFrame({
+        "record": ["→ golden customer"],
+        "first name": mask_name(gold["first_name"]).to_numpy(),
+        "last name": mask_name(gold["last_name"]).to_numpy(),
+        "email": mask_email(gold["email"]).to_numpy(),
+        "phone": mask_phone(gold["phone"]).to_numpy(),
+    })
+    return pd.concat([table, golden_row], ignore_index=True).fillna("—")
+
+
+def id_changes(stages: dict[str, dict]) -> pd.DataFrame:
+    """Customers and households kept, new, merged, split and retired against the previous run."""
+    persons = stages["03_match_customers"]["metrics"].get("person_ids") or {}
+    households = stages["05_households"]["metrics"].get("household_ids") or {}
+    events = ["carried_over", "new", "merged", "split", "retired"]
+    return pd.DataFrame({
+        "customers": [persons.get(e) for e in events],
+        "households": [households.get(e) for e in events],
+    }, index=pd.Index(["kept their id", "new", "merged into another", "split off", "retired (no records left)"],
+                      name="since the previous run")).astype("Int64")
+
+
+WORKLIST_LABELS = {
+    "bounced_call": "email bounced: call for a new address",
+    "profile_completion": "profile completion (contact details missing)",
+    "unconfirmed": "details not confirmed for a long time",
+}
+
+
+def lists_table(sizes: dict[str, int], definitions: list[ListDefinition]) -> pd.DataFrame:
+    """Campaign lists written this run, with the channel and description the analyst gave."""
+    known = {d.name: d for d in definitions}
+    rows = [{"list": name, "channel": known[name].channel if name in known else "—",
+             "customers": int(n), "description": known[name].description if name in known else ""}
+            for name, n in sizes.items()]
+    return pd.DataFrame(rows, columns=["list", "channel", "customers", "description"]).set_index("list")
+
+
+HEADLINES = [
+    ("golden customers", "04_golden_records", "golden customers"),
+    ("households", "05_households", "households"),
+    ("email contactable", "06_contactability", "email contactable"),
+    ("phone contactable", "06_contactability", "phone contactable"),
+    ("mail contactable", "06_contactability", "mail contactable"),
+    ("Champions", "07_segmentation", "Champions"),
+    ("lapsed", "07_segmentation", "lapsed"),
+]
+
+
+def previous_run(processed_dir: Path, run_id: str) -> tuple[str, dict[str, dict]] | None:
+    """The last good run (`latest`) when it is another run than this one."""
+    latest = Path(processed_dir) / "latest"
+    if not (latest / "run_manifest.json").exists():
+        return None
+    manifest = read_json(latest / "run_manifest.json")
+    if manifest.get("run_id") == run_id:
+        return None
+    records = {}
+    for stage in STAGES:
+        path = latest / STAGE_RECORD_DIR / f"{stage}.json"
+        if path.exists():
+            records[stage] = read_json(path)
+    return str(manifest.get("run_id")), records
+
+
+def comparison(stages: dict[str, dict], previous: tuple[str, dict[str, dict]] | None) -> pd.DataFrame | None:
+    """Headline figures of this run beside the previous run's."""
+    if previous is None:
+        return None
+    prev_id, prev = previous
+    rows = []
+    for label, stage, key in HEADLINES:
+        now = (stages.get(stage, {}).get("headline") or {}).get(key)
+        before = (prev.get(stage, {}).get("headline") or {}).get(key)
+        rows.append({"figure": label, f"previous run ({prev_id})": before, "this run": now})
+    return pd.DataFrame(rows).set_index("figure")
+
+
+def collect_facts(
+    run_dir: str | Path,
+    processed_dir: str | Path,
+    run_id: str,
+    reference_date: date | None,
+    list_definitions: list[ListDefinition] | None = None,
+    seed: int = 42,
+) -> ReportFacts:
+    """Read the run folder and reduce it to the report's aggregates."""
+    run_dir = Path(run_dir)
+    stages = stage_records(run_dir)
+
+    def read(name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        path = run_dir / name
+        if columns is not None:
+            present = set(pq.read_schema(path).names)
+            columns = [c for c in columns if c in present]
+        return pd.read_parquet(path, columns=columns)
+
+    summary = read("source_summary.parquet")
+    sources = source_table(summary, read("freshness.parquet"))
+    clean = read("clean_records.parquet", clean_columns())
+    links = read("record_links.parquet", ["record_key", "source", "person_id"])
+    golden_cols = ["person_id", *[gold for gold, _ in KEY_FIELDS.values()], "first_name", "email", "phone"]
+    golden = read("golden_customers.parquet", list(dict.fromkeys(golden_cols)))
+    households = read("households.parquet", ["household_id", "members", "adults", "children", "seniors",
+                                             "children_present"])
+    contact = read("contactability.parquet", ["person_id", "channel", "contactable", "reason"])
+    interests = [c for c in pq.read_schema(run_dir / "segments.parquet").names if c.startswith("interest_")]
+    segments = read("segments.parquet", SEGMENT_COLUMNS + interests)
+    rfm_names = list(stages["07_segmentation"]["metrics"].get("rfm_segments") or {})
+    rfm_names = [n for n in rfm_names if n != "(not scored)"]
+
+    m06 = stages["06_contactability"]["metrics"]
+    worklists = pd.Series({
+        "pairs for clerical review (matching)": stages["03_match_customers"]["headline"].get("pairs to review"),
+        **{WORKLIST_LABELS.get(name, name.replace("_", " ")): n for name, n in (m06.get("worklists") or {}).items()},
+    }, dtype="Int64", name="rows")
+    lists = lists_table(stages["07_segmentation"]["metrics"].get("list_sizes") or {}, list_definitions or [])
+    reachable = wide(contact, "contactable").to_numpy(dtype=bool).any(axis=1)
+    people = summary[summary["kind"] == "people"]
+    numbers = {
+        "sources": len(summary),
+        "people_sources": len(people),
+        "people_rows": int(people["rows_read"].sum()),
+        "quarantined_ingest": int(summary["rows_quarantined"].sum()),
+        "clean_records": len(clean),
+        "quarantined_clean": int(sum(r["quarantined"] for r in stages["02_clean_standardise"]["metrics"]
+                                     .get("reconciliation", []))),
+        "customers": len(golden),
+        "records_in_duplicates": float((links.groupby("person_id")["record_key"].transform("size") > 1).mean()),
+        "households": len(households),
+        "reachable_any": float(reachable.mean()) if len(reachable) else 0.0,
+        "stale_sources": sources.index[sources["stale"].fillna(False).astype(bool)].tolist(),
+        "evaluation_f1": (stages["03_match_customers"]["metrics"].get("evaluation") or {}).get("f1"),
+        "household_f1": ((stages["05_households"]["metrics"].get("evaluation") or {}).get("records") or {}).get("f1"),
+    }
+    return ReportFacts(
+        run_id=run_id,
+        reference=reference_instant(reference_date),
+        stages=stages,
+        sources=sources,
+        cleaning=cleaning_table(clean, stages["02_clean_standardise"]),
+        completeness=completeness_gain(clean, golden),
+        records_per_person=links.groupby("person_id").size().clip(upper=6).value_counts().sort_index(),
+        source_overlap=source_overlap(links),
+        households=composition_counts(households),
+        contactable=contactable_shares(contact),
+        reasons=reason_counts(contact),
+        worklists=worklists,
+        segment_sizes=segment_sizes(segments, rfm_names),
+        rfm=segments[["r_score", "fm_score", "rfm_segment"]],
+        lists=lists,
+        changes=id_changes(stages),
+        previous=comparison(stages, previous_run(Path(processed_dir), run_id)),
+        example=masked_example(clean, links, golden, seed),
+        numbers=numbers,
+    )

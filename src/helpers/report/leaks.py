@@ -1,0 +1,165 @@
+"""The last check before a shareable report leaves the building: does it contain personal data?
+
+The report is built from counts and masked samples, so it should never hold an email address,
+a phone number, a national id or a person's full name. Building it right is the first line of
+defence; this module is the second: it scans the finished HTML for every such value the run
+knows (people records, suppression lists, change-of-address requests) and names what it found,
+so a careless chart title or a new table cannot leak a customer quietly.
+
+Matching is exact and token-based (emails, digit runs, alphanumeric tokens, pairs of words), so a
+count such as "1,234" or a city name cannot trip it, and a million customers cost a few seconds.
+Embedded images are skipped: they are pictures of aggregates, and their base64 text would only
+produce chance digit runs.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Digits with the separators people write phone numbers with (not commas: they group counts).
+PHONE_LIKE = re.compile(r"\+?\d[\d \-./()]{5,}\d")
+TOKEN = re.compile(r"[0-9A-Za-z]{6,}")
+WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+TAG = re.compile(r"<[^>]+>")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+# Nine digits: shorter runs (a run id's date, a count) would collide with some of a million
+# numbers by chance; every national number of the countries served has at least nine.
+MIN_PHONE_DIGITS = 9
+MIN_ID_LENGTH = 6
+
+# Which columns of which run table hold which kind of personal value.
+PERSONAL_COLUMNS: dict[str, dict[str, list[str]]] = {
+    "clean_records.parquet": {
+        "email": ["email", "email_std"],
+        "phone": ["phone", "phone_std"],
+        "national_id": ["national_id", "national_id_std", "loyalty_card"],
+        "first_name": ["first_name", "first_name_std"],
+        "last_name": ["last_name", "last_name_std"],
+        "full_name": ["full_name"],
+    },
+    "suppressions.parquet": {"email": ["email"], "phone": ["phone"], "first_name": ["first_name"],
+                             "last_name": ["last_name"], "full_name": ["full_name"]},
+    "address_changes.parquet": {"first_name": ["first_name"], "last_name": ["last_name"], "full_name": ["full_name"]},
+}
+
+
+@dataclass(frozen=True)
+class PersonalValues:
+    """Normalised personal values to look for: lower-case emails, phone digit strings,
+    upper-case id tokens and lower-case 'first last' names."""
+
+    emails: frozenset[str]
+    phones: frozenset[str]
+    ids: frozenset[str]
+    names: frozenset[str]
+
+
+def _phone_digits(values: pd.Series) -> set[str]:
+    """Digit strings a number may be printed as: as given, without a trunk zero, and for an
+    international number also without its country code (1 to 3 digits)."""
+    text = values.dropna().astype("string")
+    digits = text.str.replace(r"\D", "", regex=True)
+    forms = [digits, digits.str.replace(r"^(?:00|0)", "", regex=True)]
+    international = digits[text.str.startswith("+")]
+    forms += [international.str.slice(k) for k in (1, 2, 3)]
+    out: set[str] = set()
+    for form in forms:
+        out |= set(form[form.str.len() >= MIN_PHONE_DIGITS])
+    return out
+
+
+def _name_pairs(first: pd.Series, last: pd.Series) -> set[str]:
+    pairs = (first.astype("string").str.strip() + " " + last.astype("string").str.strip()).dropna()
+    pairs = pairs.str.lower().str.replace(r"\s+", " ", regex=True)
+    return set(pairs[pairs.str.count(" ") >= 1])
+
+
+def collect_personal_values(frames: list[pd.DataFrame]) -> PersonalValues:
+    """Personal values from tables whose columns carry canonical names (email, phone, …)."""
+    emails: set[str] = set()
+    phones: set[str] = set()
+    ids: set[str] = set()
+    names: set[str] = set()
+    for df in frames:
+        for col in ("email", "email_std"):
+            if col in df:
+                emails |= set(df[col].dropna().astype("string").str.strip().str.lower())
+        for col in ("phone", "phone_std"):
+            if col in df:
+                phones |= _phone_digits(df[col])
+        for col in ("national_id", "national_id_std", "loyalty_card"):
+            if col in df:
+                token = df[col].dropna().astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+                ids |= set(token[token.str.len() >= MIN_ID_LENGTH])
+        for first, last in (("first_name", "last_name"), ("first_name_std", "last_name_std")):
+            if first in df and last in df:
+                names |= _name_pairs(df[first], df[last])
+        if "full_name" in df:
+            full = df["full_name"].dropna().astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+            names |= set(full[full.str.count(" ") >= 1])
+    emails.discard("")
+    return PersonalValues(frozenset(emails), frozenset(phones), frozenset(ids), frozenset(names))
+
+
+def personal_values(run_dir: str | Path) -> PersonalValues:
+    """Every email, phone, id and full name the run's tables hold, read column by column."""
+    frames = []
+    for table, kinds in PERSONAL_COLUMNS.items():
+        path = Path(run_dir) / table
+        if not path.exists():
+            continue
+        present = set(pq.read_schema(path).names)
+        columns = [c for cols in kinds.values() for c in cols if c in present]
+        if columns:
+            frames.append(pd.read_parquet(path, columns=columns))
+    return collect_personal_values(frames)
+
+
+def visible_text(document: str) -> str:
+    """The report's text as a reader sees it: images dropped, tags removed, entities decoded."""
+    without_images = DATA_URI.sub(" ", document)
+    # A line break per tag: numbers in neighbouring table cells must not join into one run.
+    return html_lib.unescape(TAG.sub("\n", without_images))
+
+
+def find_personal_data(document: str, values: PersonalValues) -> list[str]:
+    """What personal values the document shows, as 'kind: value' lines (empty when clean)."""
+    text = visible_text(document)
+    found = []
+    for email in sorted({m.lower() for m in EMAIL.findall(text)} & values.emails):
+        found.append(f"email: {email}")
+    digit_runs = {re.sub(r"\D", "", m) for m in PHONE_LIKE.findall(ISO_DATE.sub("\n", text))}
+    digit_runs |= {re.sub(r"^(?:00|0)", "", d) for d in digit_runs}
+    for digits in sorted({d for d in digit_runs if len(d) >= MIN_PHONE_DIGITS} & values.phones):
+        found.append(f"phone: {digits}")
+    for token in sorted({t.upper() for t in TOKEN.findall(text)} & values.ids):
+        found.append(f"id: {token}")
+    words = [w.lower() for w in WORD.findall(text)]
+    candidates = {" ".join(words[i:i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
+    for name in sorted(candidates & values.names):
+        found.append(f"name: {name}")
+    return found
+
+
+class PersonalDataInReport(RuntimeError):
+    """The report would carry personal data: it is not written."""
+
+
+def assert_shareable(document: str, values: PersonalValues, where: str) -> None:
+    """Stop before a report with personal data is saved; say what was found and where."""
+    found = find_personal_data(document, values)
+    if found:
+        shown = "; ".join(found[:10]) + (f"; … {len(found) - 10} more" if len(found) > 10 else "")
+        raise PersonalDataInReport(
+            f"{where}: the shareable report would contain personal data ({len(found)} value(s): {shown}). "
+            "It was not written. Show counts or masked samples (helpers.privacy) instead of the table or "
+            "caption that carries these values."
+        )
