@@ -62,10 +62,15 @@ class PersonalValues:
     names: frozenset[str]
 
 
+def _distinct(values: pd.Series) -> pd.Series:
+    """Each distinct given value once, as strings: a million records hold far fewer values."""
+    return pd.Series(pd.unique(values.dropna().astype(str).to_numpy()), dtype="string")
+
+
 def _phone_digits(values: pd.Series) -> set[str]:
     """Digit strings a number may be printed as: as given, without a trunk zero, and for an
     international number also without its country code (1 to 3 digits)."""
-    text = values.dropna().astype("string")
+    text = _distinct(values)
     digits = text.str.replace(r"\D", "", regex=True)
     forms = [digits, digits.str.replace(r"^(?:00|0)", "", regex=True)]
     international = digits[text.str.startswith("+")]
@@ -76,10 +81,9 @@ def _phone_digits(values: pd.Series) -> set[str]:
     return out
 
 
-def _name_pairs(first: pd.Series, last: pd.Series) -> set[str]:
-    pairs = (first.astype("string").str.strip() + " " + last.astype("string").str.strip()).dropna()
-    pairs = pairs.str.lower().str.replace(r"\s+", " ", regex=True)
-    return set(pairs[pairs.str.count(" ") >= 1])
+def _names(values: pd.Series) -> set[str]:
+    names = _distinct(values).str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+    return set(names[names.str.count(" ") >= 1])
 
 
 def collect_personal_values(frames: list[pd.DataFrame]) -> PersonalValues:
@@ -91,20 +95,20 @@ def collect_personal_values(frames: list[pd.DataFrame]) -> PersonalValues:
     for df in frames:
         for col in ("email", "email_std"):
             if col in df:
-                emails |= set(df[col].dropna().astype("string").str.strip().str.lower())
+                emails |= set(_distinct(df[col]).str.strip().str.lower())
         for col in ("phone", "phone_std"):
             if col in df:
                 phones |= _phone_digits(df[col])
         for col in ("national_id", "national_id_std", "loyalty_card"):
             if col in df:
-                token = df[col].dropna().astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+                token = _distinct(df[col]).str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
                 ids |= set(token[token.str.len() >= MIN_ID_LENGTH])
         for first, last in (("first_name", "last_name"), ("first_name_std", "last_name_std")):
             if first in df and last in df:
-                names |= _name_pairs(df[first], df[last])
+                pairs = df[[first, last]].dropna().drop_duplicates()
+                names |= _names(pairs[first].astype(str).str.strip() + " " + pairs[last].astype(str).str.strip())
         if "full_name" in df:
-            full = df["full_name"].dropna().astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
-            names |= set(full[full.str.count(" ") >= 1])
+            names |= _names(df["full_name"])
     emails.discard("")
     return PersonalValues(frozenset(emails), frozenset(phones), frozenset(ids), frozenset(names))
 
