@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from helpers.household.grouping import assign_households
+from helpers.household.grouping import MAX_SHARED_CONTACT, _name_tokens, _surname_chance, assign_households
 from helpers.household.ids import assign_household_ids
 from helpers.household.moves import ADDRESS_FIELDS, apply_moves, standardise_moves
 from helpers.household.rules import HouseholdRulesError, load_rules
@@ -106,6 +106,85 @@ def test_a_person_without_an_address_joins_on_a_phone_but_not_on_one_common_surn
     assert together(groups, "C1", "C2")
     assert not together(groups, "C1", "C3")
     assert together(groups, "C1", "C4")
+
+
+def gb_town(dwellings: int = 200, smiths: int = 40) -> list[dict]:
+    """A country of `dwellings` one-person dwellings at postcodes of four, `smiths` of them
+    Smiths, the rest of distinct surnames; postcode gb|m11aa holds the only Okonkwo, one Smith
+    and two others."""
+    people = []
+    for i in range(dwellings):
+        surname = "okonkwo" if i == 0 else "smith" if i == 1 or (i % 4 == 0 and i // 4 < smiths) else f"name{i}"
+        people.append(person(f"H{i:03d}", "pat", surname, None, f"gb|m{i // 4}aa|oak road|{i}|"))
+    return people
+
+
+def test_a_rare_surname_at_the_postcode_is_enough_but_a_common_one_is_not():
+    town = gb_town()
+    # at m0aa: four dwellings; Okonkwo is 1 of 200 in the country (0.02 expected there by
+    # coincidence), Smith 40 of 200 (0.8 expected): one Smith dwelling there proves nothing
+    lost = [person("L1", "ada", "okonkwo", None, None, places=["gb|m0aa"]),
+            person("L2", "tom", "smith", None, None, places=["gb|m0aa"])]
+    out = assign_households(pd.DataFrame(town + lost), RULES).set_index("person_id")
+    assert out.loc["L1", "household_key"] == out.loc["H000", "household_key"]
+    assert bool(out.loc["L1", "address_inferred"])
+    assert out.loc["L2", "household_key"].startswith("~no-address~")
+    # where Okonkwo is as common as Smith, it proves as little
+    crowded = [dict(p, surname_1_key="okonkwo") if p["surname_1_key"].startswith("name") and 4 <= int(p["person_id"][1:]) < 80
+               else p for p in town]
+    out = assign_households(pd.DataFrame(crowded + lost), RULES).set_index("person_id")
+    assert out.loc["L1", "household_key"].startswith("~no-address~")
+    # and the rule can be switched off
+    off = assign_households(pd.DataFrame(town + lost), dataclasses.replace(RULES, rare_surname_chance=0.0))
+    assert off.set_index("person_id").loc["L1", "household_key"].startswith("~no-address~")
+
+
+def test_surname_chance_is_dwellings_at_the_postcode_times_the_surname_share():
+    town = gb_town(dwellings=200, smiths=40)
+    frame = pd.DataFrame(town).reset_index(drop=True)
+    names = _name_tokens(frame, RULES)
+    chance = _surname_chance(names, frame["address_key"].to_numpy()[names["pos"].to_numpy()])
+    assert chance["gb|m0aa\x1fs:okonkwo"] == pytest.approx(4 * 1 / 200)
+    assert chance["gb|m0aa\x1fs:smith"] == pytest.approx(4 * 40 / 200)
+    assert chance["gb|m49aa\x1fs:name199"] == pytest.approx(4 * 1 / 200)
+
+
+def test_a_name_carried_by_two_dwellings_at_the_postcode_places_nobody():
+    people = [person("C1", "john", "smith", None, "gb|m11aa|oak road|4|"),
+              person("C2", "john", "smith", None, "gb|m11aa|elm road|9|"),  # a namesake down the road
+              person("C3", "john", "smith", None, None, places=["gb|m11aa"])]
+    groups = households(people)
+    assert not together(groups, "C3", "C1") and not together(groups, "C3", "C2")
+
+
+def test_people_without_an_address_sharing_a_phone_or_email_are_one_household_and_search_together():
+    people = [
+        person("C1", "ana", "silva", None, "pt|1100|rua augusta|10|", phones=["+351211111111"]),
+        person("C2", "rui", "costa", None, None, phones=["+351211111111"], emails=["rui@x.pt"], places=[]),
+        person("C3", "eva", "dias", None, None, emails=["rui@x.pt"], places=[]),  # knows only Rui's email
+        person("C4", "joao", "lima", None, None, phones=["+351933333333"], places=[]),
+        person("C5", "rita", "mota", None, None, phones=["+351933333333"], places=[]),  # Joao's phone, no address
+        person("C6", "luis", "reis", None, None, places=[]),
+    ]
+    out = assign_households(pd.DataFrame(people), RULES).set_index("person_id")
+    key = out["household_key"]
+    assert key["C2"] == key["C1"] and key["C3"] == key["C1"]  # through Rui's phone to Ana's flat
+    assert out.loc["C3", "address_inferred"]
+    assert key["C4"] == key["C5"] and key["C4"].startswith("~no-address~") and key["C4"] != key["C1"]
+    assert not out.loc[["C4", "C5"], "address_inferred"].any()  # together, but no address was inferred
+    assert key["C6"] not in {key["C1"], key["C4"]}
+    assert together(households(people, "family"), "C4", "C5")
+
+
+def test_a_phone_shared_by_a_crowd_is_no_household_evidence():
+    shop = "+34910000000"  # a shop's number typed in for walk-in customers
+    people = [person("C0", "ana", "ruiz", None, "es|28013|calle mayor|5|1-a", phones=[shop])]
+    people += [person(f"L{i}", f"p{i}", f"s{i}", None, None, phones=[shop], places=[]) for i in range(MAX_SHARED_CONTACT)]
+    groups = households(people)
+    assert len({groups[p["person_id"]] for p in people}) == len(people)
+    few = people[:3]
+    groups = households(few)
+    assert together(groups, "C0", "L0") and together(groups, "C0", "L1")
 
 
 def test_a_person_without_anything_is_a_household_of_one():
@@ -271,8 +350,10 @@ def test_household_rows_count_members_pick_a_primary_adult_and_greet_in_the_coun
 
 def test_bad_rules_are_named(tmp_path):
     path = tmp_path / "households.yaml"
-    path.write_text("rule: neighbours\nevidence: [surname, shoe_size]\nsalutations: {}\n")
+    path.write_text("rule: neighbours\nevidence: [surname, shoe_size]\nrare_surname_chance: 2\nsalutations: {}\n")
     with pytest.raises(HouseholdRulesError) as err:
         load_rules(path)
     text = str(err.value)
     assert "rule: 'neighbours'" in text and "shoe_size" in text and "'default'" in text
+    assert "rare_surname_chance: 2" in text
+    assert RULES.rare_surname_chance == 0.1  # as config/households.yaml says

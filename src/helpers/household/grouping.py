@@ -1,6 +1,6 @@
 """Which golden customers live together: the household rule of `config/households.yaml`.
 
-The standardised address key ("country|postcode|street|number|unit") is the dwelling. Two
+The standardised address key ("country|postcode|street|number|unit") is the dwelling. Three
 things make it insufficient on its own:
 
 - a record may give the building but not the flat ("12 High Street" in a block of flats): the
@@ -8,6 +8,10 @@ things make it insufficient on its own:
   building, to every flat at once. Evidence of living with the people of one flat — a shared
   surname (either of two), phone or email — places them there; without evidence they stay on
   their own;
+- a record may give no street at all (a call-centre or web sign-up fragment with a phone, an
+  email, perhaps a postcode): a phone or email shared with a household, two names at its
+  postcode, or one surname rare enough there (`_surname_chance`) puts the person in that
+  dwelling; such people who share a phone or email with each other are one household;
 - under the `family` rule a dwelling is split further into groups linked by that evidence,
   so unrelated flatmates become separate households.
 
@@ -26,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from .rules import HouseholdRules
 
 NO_ADDRESS = "~no-address~"
+MAX_SHARED_CONTACT = 10  # people on one phone or email beyond which it is nobody's household
 
 
 def evidence_tokens(people: pd.DataFrame, scope: pd.Series, kinds: tuple[str, ...]) -> pd.DataFrame:
@@ -90,54 +95,112 @@ def _place_in_flats(people: pd.DataFrame, key: pd.Series, rules: HouseholdRules)
     return key, placed
 
 
+def _name_tokens(people: pd.DataFrame, rules: HouseholdRules) -> pd.DataFrame:
+    """(pos, place, kind, value, weight, token) for each name of each person at each place
+    (a "country|postcode" key) they gave: both surnames (kind "s", weight 1) and the full name
+    (kind "n", weight 2). Places come from the address key for the housed and from their
+    records' postcodes for the others."""
+    columns = ["pos", "place", "kind", "value", "weight", "token"]
+    if "surname" not in rules.evidence or "places" not in people.columns:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("pos", "weight") else object) for c in columns})
+    place = people[["places"]].assign(pos=np.arange(len(people))).explode("places").dropna()
+    pos = place["pos"].to_numpy(dtype=np.int64)
+    where = place["places"].to_numpy(dtype=object)
+    whole = people["first_name_key"].astype(object) + " " + people["surname_1_key"].astype(object) \
+        if "first_name_key" in people.columns else people["surname_1_key"].where(False)
+    parts = []
+    for values, kind, weight in ((people["surname_1_key"], "s", 1), (people["surname_2_key"], "s", 1), (whole, "n", 2)):
+        parts.append(pd.DataFrame({"pos": pos, "place": where, "kind": kind,
+                                   "value": values.to_numpy(dtype=object)[pos], "weight": weight}))
+    names = pd.concat(parts, ignore_index=True).dropna(subset=["value"])
+    names["token"] = names["place"] + "\x1f" + names["kind"] + ":" + names["value"]
+    return names.drop_duplicates(["pos", "token"])[columns]
+
+
+def _surname_chance(names: pd.DataFrame, dwelling: np.ndarray) -> pd.Series:
+    """Per surname token of housed people (`names` from `_name_tokens`, `dwelling` aligned):
+    how many dwellings at that postcode would carry the surname by coincidence — the
+    dwellings seen at the postcode times the share of the country's dwellings that carry it.
+
+    This is what a surname at a postcode is worth. "Okonkwo", carried by one dwelling in a
+    thousand, at a postcode of four known dwellings is near proof (0.004 expected there);
+    "García", carried by one Spanish dwelling in thirty, at a Madrid postcode of forty known
+    dwellings is a coin toss (1.3 expected). Counting from our own customers keeps it honest as the data
+    grow: more dwellings at a postcode, and the same surname proves less.
+    """
+    place, places = pd.factorize(names["place"])
+    country, _ = pd.factorize(pd.Series(places, dtype=object).str.split("|", n=1, regex=False).str[0])
+    country = country[place]
+    home, _ = pd.factorize(pd.Series(dwelling, dtype=object))
+    seen = pd.DataFrame({"place": place, "country": country, "home": home})
+    per_place = np.bincount(seen.drop_duplicates(["place", "home"])["place"], minlength=len(places))
+    per_country = np.bincount(seen.drop_duplicates(["country", "home"])["country"])
+    surname = (names["kind"] == "s").to_numpy()
+    name, _ = pd.factorize(names["value"].to_numpy(dtype=object)[surname])
+    carriers = seen[surname].assign(name=name).drop_duplicates(["country", "name", "home"])
+    carrying = carriers.groupby(["country", "name"]).size()
+    at = pd.MultiIndex.from_arrays([country[surname], name])
+    chance = per_place[place[surname]] * carrying.reindex(at).to_numpy() / per_country[country[surname]]
+    return pd.Series(chance, index=names["token"].to_numpy()[surname]).groupby(level=0).first()
+
+
 def _attach_addressless(people: pd.DataFrame, key: pd.Series, rules: HouseholdRules) -> tuple[pd.Series, np.ndarray]:
     """Give people with no usable address of their own the dwelling of the household they
-    share evidence with: a phone or an email anywhere, or a surname at the same postcode when
+    share evidence with: a phone or an email anywhere, or a name at the same postcode when
     exactly one dwelling there carries it. Phones and emails count two, a surname one, and two
     are needed: one surname at a postcode is a guess (the Robinsons of a Manchester postcode
     are rarely all one family, and most of them are not our customers), both surnames of an
     Iberian name or a surname and a phone are evidence, and so is the same full name at the
-    postcode (most often the same person, whose records matching did not join). Those without
-    stay a household of one.
+    postcode (most often the same person, whose records matching did not join).
+
+    A surname rare enough at its postcode counts two on its own: when the dwellings expected
+    to carry it there by coincidence (`_surname_chance`) are at most
+    `rules.rare_surname_chance`, the one dwelling that does carry it is the family.
+
+    People without an address who share a phone, an email, or their full name at a postcode
+    are one household even if its address is never learnt (a couple who only ever rang the
+    call centre), and they look for their dwelling together, pooling their evidence. A phone
+    or email shared by more than `MAX_SHARED_CONTACT` people is a shop's, an agent's or a
+    placeholder, not a household's, and is no evidence. Those without evidence stay a
+    household of one.
     """
     placed = np.zeros(len(people), dtype=bool)
     lost = key.isna().to_numpy()
-    if not lost.any() or "places" not in people.columns:
+    if not lost.any():
         return key, placed
     strong = tuple(k for k in rules.evidence if k in ("phone", "email"))
-    everywhere = pd.Series("", index=people.index, dtype=object)
-    contact = evidence_tokens(people, everywhere, strong).assign(weight=2)
-    # Surnames within each place the person gave (a postcode), from the address key for the
-    # housed and from their records' postcodes for the others.
-    place = people[["places"]].assign(pos=np.arange(len(people))).explode("places").dropna()
-    named = []
-    if "surname" in rules.evidence:
-        whole = people["first_name_key"].astype(object) + " " + people["surname_1_key"].astype(object) \
-            if "first_name_key" in people.columns else people["surname_1_key"].where(False)
-        for col, prefix, weight in (("surname_1_key", "s:", 1), ("surname_2_key", "s:", 1), ("_whole", "n:", 2)):
-            values = whole if col == "_whole" else people[col]
-            names = pd.Series(values.to_numpy(dtype=object)[place["pos"].to_numpy()], dtype=object)
-            where = pd.Series(place["places"].to_numpy(), dtype=object)
-            named.append(pd.DataFrame({"pos": place["pos"].to_numpy(), "token": where + "\x1f" + prefix + names,
-                                       "weight": weight}))
-    surname = pd.concat(named, ignore_index=True).dropna() if named else contact.iloc[:0]
-    tokens = pd.concat([contact, surname], ignore_index=True).drop_duplicates(["pos", "token"])
+    contact = evidence_tokens(people, pd.Series("", index=people.index, dtype=object), strong)
+    contact = contact[contact["token"].map(contact["token"].value_counts()) <= MAX_SHARED_CONTACT].assign(weight=2)
+    names = _name_tokens(people, rules)
+    # The address-less linked to each other: one group, represented by its first member.
+    links = pd.concat([contact[["pos", "token"]], names.loc[names["kind"] == "n", ["pos", "token"]]], ignore_index=True)
+    group = linked_groups(len(people), links[lost[links["pos"].to_numpy()]])
+    first = pd.Series(np.arange(len(people))).groupby(group).transform("min").to_numpy()
+    tokens = pd.concat([contact, names[["pos", "token", "weight"]]], ignore_index=True)
     is_lost = lost[tokens["pos"].to_numpy()]
-    wanted = tokens[is_lost]
+    wanted = tokens[is_lost].assign(pos=first[tokens.loc[is_lost, "pos"].to_numpy()]).drop_duplicates(["pos", "token"])
     housed = tokens[~is_lost & tokens["token"].isin(wanted["token"]).to_numpy()]
     housed = housed.assign(dwelling=key.to_numpy()[housed["pos"].to_numpy()])[["token", "dwelling", "weight"]].drop_duplicates()
-    # A surname token pointing at several dwellings of one postcode says nothing.
+    # A name pointing at several dwellings of one postcode says nothing.
     spread = housed["token"].map(housed["token"].value_counts())
-    housed = housed[(housed["weight"] == 2) | (spread == 1)]
+    housed = housed[housed["token"].str.startswith("\x1f") | (spread == 1)]
+    if rules.rare_surname_chance > 0 and (housed["weight"] == 1).any():
+        own = ~lost[names["pos"].to_numpy()]
+        chance = _surname_chance(names[own], key.to_numpy()[names.loc[own, "pos"].to_numpy()])
+        rare = (housed["weight"] == 1) & (housed["token"].map(chance) <= rules.rare_surname_chance)
+        housed.loc[rare, "weight"] = 2
     hits = wanted.drop(columns="weight").merge(housed, on="token")
-    if hits.empty:
-        return key, placed
     score = hits.groupby(["pos", "dwelling"], as_index=False)["weight"].sum()
     score = score[score["weight"] >= 2]
     best = score.sort_values(["pos", "weight", "dwelling"], ascending=[True, False, True]).drop_duplicates("pos")
+    dwelling = pd.Series(best["dwelling"].to_numpy(), index=best["pos"].to_numpy()).reindex(first).to_numpy()
+    joins = lost & pd.notna(dwelling)
     key = key.copy()
-    key.iloc[best["pos"].to_numpy()] = best["dwelling"].to_numpy()
-    placed[best["pos"].to_numpy()] = True
+    key.iloc[np.flatnonzero(joins)] = dwelling[joins]
+    placed[joins] = True
+    # Groups that found no dwelling stay together, at no known address.
+    together = lost & ~joins & pd.Series(first).duplicated(keep=False).to_numpy()
+    key.iloc[np.flatnonzero(together)] = NO_ADDRESS + people["person_id"].to_numpy(dtype=object)[first[together]]
     return key, placed
 
 

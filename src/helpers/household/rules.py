@@ -26,6 +26,7 @@ class HouseholdRules:
     child_below_age: int = 18
     senior_from_age: int = 65
     children_follow_moves: bool = True
+    rare_surname_chance: float = 0.1
     salutations: dict[str, dict[str, str]] = field(
         default_factory=lambda: {
             "default": {"family": "The {surname} Household", "pair": "{name} & {other}", "unrelated": "The Residents"}
@@ -55,6 +56,9 @@ def load_rules(path: str | Path) -> HouseholdRules:
         if not isinstance(value, int) or not 0 < value < 130:
             problems.append(f"{key}: {value!r} is not an age in years")
         ages[key] = value
+    rare = spec.get("rare_surname_chance", 0.1)
+    if isinstance(rare, bool) or not isinstance(rare, (int, float)) or not 0 <= rare < 1:
+        problems.append(f"rare_surname_chance: {rare!r} is not a number from 0 (off) to below 1")
     salutations = spec.get("salutations") or {}
     if "default" not in salutations:
         problems.append("salutations: a 'default' entry is needed for countries not listed")
@@ -76,6 +80,7 @@ def load_rules(path: str | Path) -> HouseholdRules:
         child_below_age=ages["child_below_age"],
         senior_from_age=ages["senior_from_age"],
         children_follow_moves=bool(spec.get("children_follow_moves", True)),
+        rare_surname_chance=float(rare),
         salutations={str(k): dict(v) for k, v in salutations.items()},
         single=str(single),
     )
