@@ -120,3 +120,18 @@ def test_lists_table_carries_channel_and_description():
     table = lists_table({"winback": 12, "adhoc": 3}, [definition])
     assert table.loc["winback", "channel"] == "email" and table.loc["winback", "customers"] == 12
     assert table.loc["adhoc", "channel"] == "—"
+
+
+def test_the_recorded_change_summary_is_json_and_read_back_as_computed():
+    import json
+
+    from helpers.clean.summary import change_summary_records
+    from helpers.report.facts import cleaning_table
+
+    changes = pd.DataFrame({"given": [10, 4], "changed_share": [0.5, 0.25], "invalid_share": [0.1, float("nan")]},
+                           index=pd.Index(["email", "city"], name="field"))
+    records = json.loads(json.dumps(change_summary_records(changes), allow_nan=False))
+    clean = pd.DataFrame({"email_corrected": [True, False, None]})
+    table = cleaning_table(clean, {"metrics": {"change_summary": records}})
+    assert table.loc["email", "invalid_share"] == 0.1 and pd.isna(table.loc["city", "invalid_share"])
+    assert table.loc["email", "corrected"] == 1 and pd.isna(table.loc["city", "corrected"])

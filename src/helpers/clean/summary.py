@@ -63,3 +63,10 @@ def email_corrections(clean: pd.DataFrame, top: int = 15) -> pd.DataFrame:
     """The domain corrections applied (domains are not personal data), most frequent first."""
     fixes = clean.loc[clean["email_corrected"].fillna(False).astype(bool), "email_correction"]
     return fixes.value_counts().head(top).rename_axis("correction").rename("records").to_frame()
+
+
+def change_summary_records(changes: pd.DataFrame) -> list[dict]:
+    """`change_summary` as JSON-safe rows for the stage record (missing shares as null, not NaN):
+    the shareable report reads them instead of summarising the clean records again."""
+    table = changes[["given", "changed_share", "invalid_share"]].astype(object)
+    return table.where(table.notna(), None).reset_index().to_dict("records")
