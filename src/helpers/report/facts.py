@@ -90,7 +90,7 @@ def cleaning_table(clean: pd.DataFrame, stage02: dict) -> pd.DataFrame:
     recorded = stage02.get("metrics", {}).get("change_summary")
     table = (pd.DataFrame(recorded).set_index("field") if recorded else change_summary(clean))
     table = table[["given", "changed_share", "invalid_share"]].astype({"changed_share": float, "invalid_share": float})
-    corrected = int(clean["email_corrected"].fillna(False).astype(bool).sum()) if "email_corrected" in clean else 0
+    corrected = int(clean["email_corrected"].eq(True).sum()) if "email_corrected" in clean else 0
     table["corrected"] = pd.Series({"email": corrected}).reindex(table.index).astype("Int64")
     return table[table["given"] > 0]
 
