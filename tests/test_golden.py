@@ -144,3 +144,22 @@ def test_committed_rules_load():
 
     groups = load_rules(ROOT / "config" / "survivorship.yaml")
     assert {g.name for g in groups} >= {"name", "email", "phone", "address"}
+
+
+def test_a_record_with_given_name_and_surname_swapped_loses_to_the_majority_order():
+    df = records(
+        {**CRM_MID, "first_name_std": "Zanetti", "last_name_std": "Chiara"},  # the trusted source swapped them
+        {**SHOP_OLD, "first_name_std": "Chiara", "last_name_std": "Zanetti"},
+        {**CALL_NEW, "first_name_std": "chiara", "last_name_std": "ZANETTI"},
+    )
+    g = golden_of(df, Group("name", "source_priority", ["first_name", "last_name"], ["crm", "shop", "call"]))
+    assert (g["first_name"], g["last_name"], g["name_source"]) == ("Chiara", "Zanetti", "shop")
+
+
+def test_a_tie_on_name_order_leaves_the_rule_to_decide():
+    df = records(
+        {**CRM_MID, "first_name_std": "Zanetti", "last_name_std": "Chiara"},
+        {**SHOP_OLD, "first_name_std": "Chiara", "last_name_std": "Zanetti"},
+    )
+    g = golden_of(df, Group("name", "source_priority", ["first_name", "last_name"], ["crm", "shop"]))
+    assert (g["first_name"], g["last_name"]) == ("Zanetti", "Chiara")

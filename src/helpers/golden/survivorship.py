@@ -126,6 +126,23 @@ def _source_rank(sources: pd.Series, priority: list[str]) -> pd.Series:
     return sources.map(listed).astype("int64")
 
 
+def name_outvoted(records: pd.DataFrame) -> np.ndarray:
+    """1 for a record whose given name and surname more of the person's records give the other
+    way round (a legacy form that swapped the two boxes), else 0.
+
+    Whatever rule picks the name, a record outvoted on the order of its names competes only
+    when no record agrees with the majority, so one swapped record from a trusted source does
+    not turn Chiara Zanetti into Zanetti Chiara. A tie changes nothing."""
+    pid = records["_pid"].to_numpy()
+    first = records[FIELD_COLUMNS["first_name"]].astype("string").str.strip().str.casefold()
+    last = records[FIELD_COLUMNS["last_name"]].astype("string").str.strip().str.casefold()
+    frame = pd.DataFrame({"_pid": pid, "a": first.to_numpy(dtype=object), "b": last.to_numpy(dtype=object)})
+    votes = frame.dropna().groupby(["_pid", "a", "b"]).size().rename("votes")
+    own = frame.join(votes, on=["_pid", "a", "b"])["votes"]
+    swapped = frame.join(votes.swaplevel(1, 2), on=["_pid", "a", "b"])["votes"]  # joins by level position
+    return (swapped.fillna(0) > own.fillna(0)).to_numpy(dtype="int64")
+
+
 def choose(records: pd.DataFrame, group: Group) -> pd.DataFrame:
     """The winning record per person for one group (_pid, record_key, source + the group's columns).
 
@@ -149,6 +166,8 @@ def choose(records: pd.DataFrame, group: Group) -> pd.DataFrame:
         filled = r[cols].notna().sum(axis=1).to_numpy()
         length = sum(r[c].astype("string").str.len().fillna(0).to_numpy(dtype="int64") for c in cols)
         rule_keys = [-filled, -length]
+    if {"first_name", "last_name"} <= set(group.fields):
+        rule_keys = [name_outvoted(r), *rule_keys]
     recency_ns = r["_recency"].to_numpy(dtype="datetime64[ns]").astype("int64")
     # np.lexsort sorts by the LAST key first
     order = np.lexsort([r["_row"].to_numpy(), -recency_ns, *reversed(rule_keys), r["_pid"].to_numpy()])
