@@ -284,8 +284,8 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     levels.append(
         PerDialectLevel(
             {
-                "duckdb": f"len(list_intersect(string_split({col}_l, ' '), string_split({col}_r, ' '))) > 0",
-                "spark": f"size(array_intersect(split({col}_l, ' '), split({col}_r, ' '))) > 0",
+                "duckdb": f"list_has_any(string_split({col}_l, ' '), string_split({col}_r, ' '))",
+                "spark": f"arrays_overlap(split({col}_l, ' '), split({col}_r, ' '))",
             },
             label="A given-name word in common",
         )
