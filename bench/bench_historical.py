@@ -73,6 +73,12 @@ def expectations_for_historical(out: Path) -> Path:
     return folder
 
 
+def clientela_command() -> str:
+    """The `clientela` of the interpreter running this script (a git worktree has no .venv of its own)."""
+    beside = Path(sys.executable).with_name("clientela")
+    return str(beside if beside.exists() else ROOT / ".venv" / "bin" / "clientela")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT)
@@ -88,7 +94,7 @@ def main() -> None:
     ).to_csv(args.out / "truth.csv", index=False)
     run_id = time.strftime("hist%Y%m%dT%H%M%S")
     cmd = [
-        str(ROOT / ".venv" / "bin" / "clientela"), "run", "--sources", str(reg), "--to", "03_match_customers",
+        clientela_command(), "run", "--sources", str(reg), "--to", "03_match_customers",
         "--run-id", run_id,
         "--set", f"processed_dir={args.out / 'processed'}", "--set", f"reports_dir={args.out / 'reports'}",
         "--set", f"truth_path={args.out / 'truth.csv'}", "--set", "reference_date=2026-11-15",

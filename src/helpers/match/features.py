@@ -10,6 +10,7 @@ what such a value is.
 from __future__ import annotations
 
 import duckdb
+import jellyfish
 import pandas as pd
 
 # Matching column → what it holds. The order is the order of the table.
@@ -20,6 +21,10 @@ FEATURES: dict[str, str] = {
     "last_name_key": "surname(s), lower-case without accents",
     "name_words": "every word of given name and surname, sorted (to spot names split across the wrong fields)",
     "surname_1_key": "first surname (Spanish/Portuguese double surnames split)",
+    "surname_sound": "Soundex code of the first surname (Stonehewer, Stinehewer → S356)",
+    "uncommon_surname_sound": "the surname's Soundex code when at most UNCOMMON_SURNAME records carry that surname (for blocking)",
+    "lone_name": "the only name of a record without a surname, as written in the given-name field",
+    "lone_name_sound": "Soundex code of the lone name",
     "surname_2_key": "second surname, when there is one",
     "date_of_birth": "date of birth, ISO text (any real past date, even an implausibly old one)",
     "gender": "M or F",
@@ -28,13 +33,19 @@ FEATURES: dict[str, str] = {
     "national_id": "checksum-valid national id",
     "address_key": "country|postcode|street|number|unit",
     "building_key": "the address without the flat",
-    "postcode": "valid postcode, formatted per country",
+    "postcode": "valid postcode, formatted per country (a US ZIP+4 as its ZIP)",
     "city": "city, lower-case without accents",
     "job_title": "job title or occupation, lower-case",
+    "country": "ISO country code; not compared — it scopes how common a place is (frequency_within)",
 }
 
 # A column must be filled on at least this share of records to be worth comparing.
 MIN_FILL = 0.01
+
+# A surname carried by at most this many records is "uncommon": its Soundex code is a blocking
+# key of its own (uncommon_surname_sound). A common surname's code would be a block of many
+# thousands of pairs (García, Smith) — and its records are already paired by the exact-name rules.
+UNCOMMON_SURNAME = 50
 
 
 def _text_key(values: pd.Series) -> pd.Series:
@@ -51,6 +62,33 @@ def _text_key(values: pd.Series) -> pd.Series:
         .replace("", None)
     )
     return values.map(pd.Series(keys.to_numpy(), index=distinct.to_numpy()))
+
+
+def _postcode(clean: pd.DataFrame) -> pd.Series:
+    """Valid postcodes, a US ZIP+4 cut to its ZIP.
+
+    Why: one source writes '10160-4378', another '10160' for the same door; compared whole
+    they disagree, so the pair loses the postcode's evidence (and its blocking rules). The
+    ZIP is the part every writer gives. Other countries keep their full postcode: a
+    Portuguese 4-digit prefix or a British outward code is a whole district, too coarse.
+    """
+    postcode = clean["postcode_std"].where(clean["postcode_valid"].fillna(False).astype(bool))
+    us = clean["country_std"].eq("US") if "country_std" in clean else pd.Series(True, index=clean.index)
+    zip5 = postcode.str.extract(r"^(\d{5})-\d{4}$", expand=False)
+    return zip5.where(us & zip5.notna(), postcode)
+
+
+def _soundex(values: pd.Series) -> pd.Series:
+    """Soundex code of each name (spaces dropped), computed once per distinct value.
+
+    Why Soundex: it keeps the first letter and folds vowels and similar consonants, so the
+    commonest garbling of a name — a wrong vowel, a doubled or dropped letter — keeps its code.
+    It is only used to choose which pairs to compare (blocking), never as evidence.
+    """
+    distinct = pd.Series(values.dropna().unique())
+    letters = distinct.astype(str).str.replace(r"[^a-z]", "", regex=True)
+    codes = letters.map(lambda w: jellyfish.soundex(w) if w else None)
+    return values.map(pd.Series(codes.to_numpy(), index=distinct.to_numpy()))
 
 
 def _name_words(table: pd.DataFrame) -> pd.Series:
@@ -92,15 +130,24 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
             "national_id": clean["national_id_std"].where(clean["national_id_valid"]),
             "address_key": clean["address_key"],
             "building_key": clean["building_key"],
-            "postcode": clean["postcode_std"].where(clean["postcode_valid"]),
+            "postcode": _postcode(clean),
             "city": _text_key(clean["city_std"]),
             "job_title": _text_key(clean["job_title"]),
+            "country": clean["country_std"] if "country_std" in clean else None,
         }
     )
+    # A record with a given-name field and no surname holds one name that may be either (in
+    # historical and hand-typed data often the surname, in the wrong field): kept apart so it
+    # can be compared with the other record's surname as well (model: lone_name).
+    table["lone_name"] = table["first_name_key"].where(table["last_name_key"].isna())
+    table["lone_name_sound"] = _soundex(table["lone_name"])
+    table["surname_sound"] = _soundex(table["surname_1_key"])
+    carriers = table["surname_1_key"].map(table["surname_1_key"].value_counts())
+    table["uncommon_surname_sound"] = table["surname_sound"].where(carriers <= UNCOMMON_SURNAME)
     for col in table.columns.drop(["unique_id", "source"]):
         table[col] = table[col].astype(object).where(table[col].notna(), None)
-    table.insert(table.columns.get_loc("last_name_key") + 1, "name_words", _name_words(table))
-    return table.reset_index(drop=True)
+    table["name_words"] = _name_words(table)
+    return table[["unique_id", "source", *[c for c in FEATURES if c in table.columns]]].reset_index(drop=True)
 
 
 def present_features(table: pd.DataFrame, min_fill: float = MIN_FILL) -> list[str]:
@@ -109,3 +156,34 @@ def present_features(table: pd.DataFrame, min_fill: float = MIN_FILL) -> list[st
         return []
     fill = table[[c for c in FEATURES if c in table.columns]].notna().mean()
     return [c for c in FEATURES if c in fill.index and fill[c] >= min_fill]
+
+
+def frequencies_within(table: pd.DataFrame, columns: list[str], scope: str) -> dict[str, pd.DataFrame]:
+    """Term-frequency tables for `columns`, each value's share counted within its `scope` (country).
+
+    Why: Splink weighs agreement on a value by how rare it is among all records (two records
+    sharing postcode 08034 is 1 in N). But a postcode, a street or a city is only ever shared by
+    people of one country, and the names two records share already make it likely they are of
+    the same country (García, Rossi, Silva). Measured against everyone, a place counts the shared
+    country a second time and a pair of namesakes in one postcode looks like one person. Measured
+    among the records of its own country, agreement on a place says only what it adds.
+
+    A value's frequency is its count over the records (with that column filled) of the countries
+    it occurs in; records without a country count for the value, and a value seen only without
+    a country is measured against all records — Splink's own definition. Returns, per column, a
+    table `column`, `tf_column` for `register_term_frequency_lookup`. Vectorised: two group-bys.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for col in columns:
+        values = table[[col, scope]].dropna(subset=[col])
+        if values.empty:
+            continue
+        country = values[scope].astype(object).where(values[scope].notna(), "")
+        filled_in = country[country != ""].value_counts()  # records with this column, per country
+        counts = pd.DataFrame({"value": values[col].to_numpy(), "country": country.to_numpy()})
+        per = counts.groupby(["value", "country"], sort=False).size().rename("n").reset_index()
+        per["base"] = per["country"].map(filled_in).fillna(0.0)
+        agg = per.groupby("value", sort=True).agg(n=("n", "sum"), base=("base", "sum"))
+        agg["base"] = agg["base"].where(agg["base"] > 0, float(len(values)))
+        out[col] = pd.DataFrame({col: agg.index.to_numpy(), f"tf_{col}": (agg["n"] / agg["base"]).clip(upper=1.0).to_numpy()})
+    return out

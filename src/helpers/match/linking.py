@@ -24,7 +24,7 @@ from splink import Linker
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from helpers.match.model import blocking_rule, describe_rule, find_comparison, scored_levels
+from helpers.match.model import find_comparison, scored_levels, splink_blocking_rules
 
 
 QUIET = logging.ERROR
@@ -43,15 +43,16 @@ def comparison_names(model: dict) -> list[str]:
 
 def blocking_counts(records: Any, rules: list, sample: float = 1.0) -> pd.DataFrame:
     """Pairs each blocking rule adds (marginal) and the running total: the cost of the model."""
+    joins = [j for r in rules for j in splink_blocking_rules(r)]
     counts = count_comparisons_from_blocking_rules(
         records,
-        blocking_rules=[blocking_rule(r) for r in rules],
+        blocking_rules=[rule for _, rule in joins],
         link_type="dedupe_only",
         record_sample_proportion=sample,
     )
     return pd.DataFrame(
         {
-            "rule": [describe_rule(r) for r in rules],
+            "rule": [name for name, _ in joins],
             "new_pairs": [c["marginal_comparison_count"] for c in counts],
             "cumulative_pairs": [c["cumulative_comparison_count"] for c in counts],
             "estimated": [c["is_estimate"] for c in counts],

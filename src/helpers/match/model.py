@@ -48,7 +48,18 @@ def comparison_columns(comparison: dict[str, Any]) -> list[str]:
             cols.append(comparison[key])
     cols += [c for c in comparison.get("swapped_with", []) if c not in cols]
     cols += list(comparison.get("parts", []))
+    cols += [c for c in comparison.get("lone_name", []) if c not in cols]
     return cols
+
+
+def frequency_columns(comparison: dict[str, Any], present: list[str] | set[str]) -> list[str]:
+    """The columns whose term frequencies a comparison's exact levels use, when the comparison
+    counts them `frequency_within` a scope (see features.frequencies_within); else none."""
+    scope = comparison.get("frequency_within")
+    if scope is None or scope not in present:
+        return []
+    cols = [comparison["column"]] if "column" in comparison else list(comparison.get("columns", []))
+    return [c for c in cols if c in present]
 
 
 def _term_column(term: str) -> str:
@@ -62,24 +73,57 @@ def _term_sql(term: str) -> str:
     return f"substr({col}, 1, {int(n)})" if n else col
 
 
+def _side_sql(term: str, side: str) -> str:
+    """`col:n` of one side of a pair (`l` or `r`) as SQL."""
+    col, _, n = str(term).partition(":")
+    return f"substr({side}.{col}, 1, {int(n)})" if n else f"{side}.{col}"
+
+
 def rule_columns(rule: list[str] | dict[str, list[str]] | str) -> list[str]:
-    """Columns a rule reads: `[a, b:3]` (agree on a and on b's first 3 characters) or
-    `{swapped: [a, b]}` (a of one record = b of the other, and the other way round)."""
+    """Columns a rule reads: `[a, b:3]` (agree on a and on b's first 3 characters),
+    `{swapped: [a, b]}` (a of one record = b of the other, and the other way round) or
+    `{crossed: [a, b], same: [c]}` (a of one record = b of the other, and both agree on c)."""
     if isinstance(rule, dict):
-        return list(rule.get("swapped", []))
+        return list(rule.get("swapped", [])) + list(rule.get("crossed", [])) + [_term_column(t) for t in rule.get("same", [])]
     return [_term_column(t) for t in (rule if isinstance(rule, list) else [rule])]
 
 
 def blocking_rule(rule: list[str] | dict[str, list[str]]) -> Any:
-    """A Splink blocking rule; `swapped` catches given name and surname typed in each other's field."""
+    """A Splink blocking rule; `swapped` catches given name and surname typed in each other's field.
+
+    A `crossed` rule is two Splink rules (see `splink_blocking_rules`)."""
     if isinstance(rule, dict):
+        if "crossed" in rule:
+            raise ModelSpecError(f"{describe_rule(rule)}: a crossed rule is two Splink rules; use splink_blocking_rules")
         a, b = rule["swapped"]
         return f"l.{a} = r.{b} AND l.{b} = r.{a}"
     return block_on(*[_term_sql(t) for t in rule])
 
 
+def splink_blocking_rules(rule: list[str] | dict[str, list[str]]) -> list[tuple[str, Any]]:
+    """(description, Splink rule) for each join a configured rule makes.
+
+    `{crossed: [a, b], same: [c]}` joins a record's a to another's b. Splink compares each pair
+    once (left id < right id), so the one-sided join is written both ways round. Each way is a
+    plain equi-join on (a, c) = (b, c): when a is filled on few records (a lone name), it costs
+    only their pairs — an OR of both ways, or a join on c alone, would pair every record of
+    a city.
+    """
+    if isinstance(rule, dict) and "crossed" in rule:
+        a, b = rule["crossed"]
+        rest = "".join(f" AND {_side_sql(t, 'l')} = {_side_sql(t, 'r')}" for t in rule.get("same", []))
+        return [
+            (f"{a} → {b}" + "".join(f" + {t}" for t in rule.get("same", [])), f"l.{a} = r.{b}{rest}"),
+            (f"{b} ← {a}" + "".join(f" + {t}" for t in rule.get("same", [])), f"l.{b} = r.{a}{rest}"),
+        ]
+    return [(describe_rule(rule), blocking_rule(rule))]
+
+
 def describe_rule(rule: list[str] | dict[str, list[str]]) -> str:
     if isinstance(rule, dict):
+        if "crossed" in rule:
+            a, b = rule["crossed"]
+            return f"{a} ⇢ {b}" + "".join(f" + {t}" for t in rule.get("same", []))
         a, b = rule["swapped"]
         return f"{a} ⇄ {b}"
     return " + ".join(t if ":" not in str(t) else f"{_term_column(t)}[:{str(t).split(':')[1]}]" for t in rule)
@@ -101,6 +145,9 @@ def load_spec(path: str | Path) -> ModelSpec:
         for col in comparison_columns(comp):
             if col not in FEATURES:
                 problems.append(f"{where}: {col!r} is not a matching column ({', '.join(FEATURES)})")
+        scope = comp.get("frequency_within")
+        if scope is not None and scope not in FEATURES:
+            problems.append(f"{where}: frequency_within {scope!r} is not a matching column")
     if len(set(names)) != len(names):
         problems.append("comparisons: names must be unique")
     training = raw.get("training") or {}
@@ -114,7 +161,12 @@ def load_spec(path: str | Path) -> ModelSpec:
             problems.append(f"{where}: at least one rule is needed")
         for rule in rules:
             if isinstance(rule, dict) and where != "blocking_rules":
-                problems.append(f"{where}: {rule} — only blocking_rules may use `swapped:`")
+                problems.append(f"{where}: {rule} — only blocking_rules may use `swapped:` or `crossed:`")
+            elif isinstance(rule, dict) and not (
+                (set(rule) == {"swapped"} and len(rule["swapped"]) == 2)
+                or (set(rule) <= {"crossed", "same"} and len(rule.get("crossed") or []) == 2)
+            ):
+                problems.append(f"{where}: {rule} — write `swapped: [a, b]` or `crossed: [a, b]` (with `same: [...]`)")
             for col in rule_columns(rule):
                 if col not in FEATURES:
                     problems.append(f"{where}: {col!r} is not a matching column")
@@ -177,14 +229,74 @@ def _named(comparison: cl.ComparisonCreator, name: str) -> cl.CustomComparison:
     return cl.CustomComparison(comparison.get_configured_comparison_levels(), output_column_name=name)
 
 
+# A lone name within this many typos of the other record's surname is taken to be that surname.
+LONE_NAME_TYPOS = 2
+
+
+def _lone_is_surname(c: dict, present: set[str], max_typos: int = 0) -> str | None:
+    """SQL: one record's lone name (no surname; see features) is the other record's surname.
+
+    `lone_name: [lone, surname]` in the configuration names the two columns."""
+    pair = c.get("lone_name") or []
+    if len(pair) != 2 or not set(pair) <= present:
+        return None
+    lone, surname = pair
+    # coalesce: a comparison with a null is unknown in SQL, and NOT unknown is unknown — the
+    # level must say plainly false when either side has no value
+    if max_typos:
+        return (
+            f"(coalesce(levenshtein({lone}_l, {surname}_r) <= {max_typos}, false) "
+            f"OR coalesce(levenshtein({lone}_r, {surname}_l) <= {max_typos}, false))"
+        )
+    return f"(coalesce({lone}_l = {surname}_r, false) OR coalesce({lone}_r = {surname}_l, false))"
+
+
+def _null_unless_lone(col: str, c: dict, present: set[str]) -> list:
+    """The null level of a name comparison, when the data has lone names.
+
+    Given-name comparison: a lone name that is (nearly) the other record's surname is a surname
+    in the given-name field — there is no given name to compare, so no evidence (instead of a
+    false "initial agrees" or a disagreement that would trigger the veto).
+    Surname comparison: such a pair is *not* null — the lone name is compared with the surname
+    (levels "Lone name is this surname").
+    """
+    lone = _lone_is_surname(c, present, max_typos=LONE_NAME_TYPOS)
+    plain = f"({col}_l IS NULL OR {col}_r IS NULL)"
+    if lone is None:
+        return [cll.NullLevel(col)]
+    if c["kind"] == "given_name":
+        sql, label = f"{plain} OR {lone}", f"{col} is null, or the only name is the other's surname"
+    else:
+        sql, label = f"{plain} AND NOT {lone}", f"{col} is null (and no lone name to compare)"
+    return [cll.CustomLevel(sql, label_for_charts=label).configure(is_null_level=True)]
+
+
+
 def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = _null_and_exact(col)
+    levels = [*_null_unless_lone(col, c, present), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
     if c.get("nickname") in present:
         levels.append(cll.ExactMatchLevel(c["nickname"]).configure(label_for_charts="Same after nicknames"))
     levels.append(cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo"))
     if c.get("first_word") in present:
         levels.append(cll.ExactMatchLevel(c["first_word"]).configure(label_for_charts="Same first word"))
+    # "M. Pilar" = "María Pilar", "Carmen" = "María Carmen": a given-name word in common.
+    levels.append(
+        PerDialectLevel(
+            {
+                "duckdb": f"list_has_any(string_split({col}_l, ' '), string_split({col}_r, ' '))",
+                "spark": f"arrays_overlap(split({col}_l, ' '), split({col}_r, ' '))",
+            },
+            label="A given-name word in common",
+        )
+    )
+    # "Franci" = "Francesca", "Dani" = "Daniel": a name cut short (3 letters at least; one
+    # letter more is already a typo). Plain substr/length: the same SQL on every engine.
+    short = (
+        f"(length({col}_l) >= 3 AND length({col}_r) > length({col}_l) AND substr({col}_r, 1, length({col}_l)) = {col}_l)"
+        f" OR (length({col}_r) >= 3 AND length({col}_l) > length({col}_r) AND substr({col}_l, 1, length({col}_r)) = {col}_r)"
+    )
+    levels.append(cll.CustomLevel(short, label_for_charts="One name the start of the other (Dani = Daniel)"))
     initial = f"(length({col}_l) = 1 OR length({col}_r) = 1) AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)"
     levels.append(cll.CustomLevel(initial, label_for_charts="Initial agrees (J = John)"))
     levels.append(cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"))
@@ -216,13 +328,37 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
 
 def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [*_null_and_exact(col), cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo")]
+    levels = [
+        *_null_unless_lone(col, c, present),
+        cll.ExactMatchLevel(col).configure(tf_adjustment_column=col),
+        cll.LevenshteinLevel(col, 1).configure(label_for_charts="One typo"),
+    ]
+    lone = _lone_is_surname(c, present)
+    if lone is not None:
+        # "Stonehewer" alone in the given-name field = surname Stonehewer; weighed by how
+        # common that surname is (term frequency of the record that has it).
+        levels.append(cll.CustomLevel(lone, label_for_charts="Lone name is this surname").configure(tf_adjustment_column=col))
+        typo = _lone_is_surname(c, present, max_typos=LONE_NAME_TYPOS)
+        levels.append(cll.CustomLevel(typo, label_for_charts="Lone name is this surname, with typos"))
     parts = [p for p in c.get("parts", []) if p in present]
     if len(parts) == 2:
         a, b = parts
-        shared = f"({a}_l = {a}_r OR {a}_l = {b}_r OR {b}_l = {a}_r OR {b}_l = {b}_r)"
-        levels.append(cll.CustomLevel(shared, label_for_charts="One surname in common"))
-    levels += [cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"), cll.ElseLevel()]
+        pairs = ((a, a), (a, b), (b, a), (b, b))
+        shared = " OR ".join(f"{x}_l = {y}_r" for x, y in pairs)
+        levels.append(cll.CustomLevel(f"({shared})", label_for_charts="One surname in common"))
+        # "Lopea" vs "Gonçalves Lopes": the surname both records share, misspelt in one.
+        typo = " OR ".join(f"levenshtein({x}_l, {y}_r) <= 1" for x, y in pairs)
+        levels.append(cll.CustomLevel(f"({typo})", label_for_charts="One surname in common, with a typo"))
+    levels += [cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos")]
+    swap = c.get("swapped_with") or []
+    if len(swap) == 2 and set(swap) <= present:
+        # Given name and surname typed in each other's field: the given-name comparison counts
+        # that as one piece of evidence. Here it is no evidence either way — neither a
+        # disagreement (which would cancel the swap) nor a second agreement (counting it twice).
+        x, y = swap
+        swapped = f"{x}_l = {y}_r AND {x}_r = {y}_l"
+        levels.append(cll.CustomLevel(swapped, label_for_charts="Swapped with the given name (counted there)").configure(is_null_level=True))
+    levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -339,7 +475,7 @@ def splink_settings(resolved: ResolvedModel, present: list[str]) -> SettingsCrea
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[BUILDERS[c["kind"]](c, have) for c in resolved.comparisons],
-        blocking_rules_to_generate_predictions=[blocking_rule(r) for r in resolved.blocking_rules],
+        blocking_rules_to_generate_predictions=[br for r in resolved.blocking_rules for _, br in splink_blocking_rules(r)],
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["source"],
     )
