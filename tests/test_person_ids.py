@@ -104,3 +104,11 @@ def test_every_record_gets_exactly_one_id(first):
     assert out.links["person_id"].notna().all()
     assert out.links.groupby("cluster_id")["person_id"].nunique().eq(1).all()
     assert out.links.groupby("person_id")["cluster_id"].nunique().eq(1).all()
+
+
+def test_links_keep_the_order_of_the_clusters_given(first):
+    """Stage 03 takes the person_id column as it is: the rows must come back in input order."""
+    shuffled = clusters([["a:1", "b:1"], ["a:2"], ["a:3", "b:3", "c:3"]]).iloc[[4, 0, 5, 2, 1, 3]]
+    result = assign_person_ids(shuffled, "run2", first.links, first.register)
+    assert result.links["record_key"].tolist() == shuffled["record_key"].tolist()
+    assert ids_by_record(result) == ids_by_record(first)

@@ -107,6 +107,15 @@ def _name_words(table: pd.DataFrame) -> pd.Series:
     return words.set_axis(table.index)
 
 
+# The clean-record columns stage 03 reads (of ~90): a million records load in a third of the time.
+CLEAN_COLUMNS = [
+    "record_key", "source", "source_record_id", "first_name_key", "first_name_canonical", "last_name_key",
+    "surname_1_key", "surname_2_key", "date_of_birth_std", "date_of_birth_issue", "gender_std", "email_key",
+    "email_valid", "email_role", "phone_std", "phone_valid", "national_id_std", "national_id_valid", "address_key",
+    "building_key", "postcode_std", "postcode_valid", "country_std", "city_std", "job_title",
+]
+
+
 def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     """Clean records → the table Splink sees (`unique_id` is the record key)."""
     valid_email = clean["email_valid"] & ~clean["email_role"]

@@ -74,7 +74,8 @@ def assign_person_ids(
     """Stable person ids for this run's clusters (`record_key`, `cluster_id`).
 
     The same carrying-over serves any grouping of stable members: households use it with
-    persons as members (see `helpers.household.ids`)."""
+    persons as members (see `helpers.household.ids`). `links` keeps the rows of `clusters` in
+    their order, so callers may take its `person_id` column as it is, without a join."""
     clusters = clusters[["record_key", "cluster_id"]]
     if previous_links is None or previous_links.empty:
         previous_links = pd.DataFrame({"record_key": pd.Series(dtype=object), "person_id": pd.Series(dtype=object)})
