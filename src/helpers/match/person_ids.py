@@ -86,8 +86,16 @@ def assign_person_ids(
             {c: pd.Series(dtype=object) for c in ("person_id", "status", "first_run", "last_run", "merged_into")}
         )
     )
+    # Record keys and cluster ids as integer codes (a million strings compare slowly); cluster
+    # codes in sorted order, so ties and fresh numbering follow the cluster ids themselves.
+    given = clusters
+    key_codes, _ = pd.factorize(pd.concat([clusters["record_key"], previous_links["record_key"]], ignore_index=True))
+    cluster_codes, _ = pd.factorize(clusters["cluster_id"], sort=True)
+    clusters = pd.DataFrame({"record_key": key_codes[: len(given)], "cluster_id": cluster_codes})
+    previous_links = pd.DataFrame({"record_key": key_codes[len(given):],
+                                   "person_id": previous_links["person_id"].to_numpy(dtype=object)})
     overlap = (
-        clusters.merge(previous_links[["record_key", "person_id"]], on="record_key", how="inner")
+        clusters.merge(previous_links, on="record_key", how="inner")
         .groupby(["cluster_id", "person_id"], as_index=False)
         .size()
         .rename(columns={"size": "records"})
@@ -96,13 +104,15 @@ def assign_person_ids(
 
     # Fresh ids for the rest, after the highest ever issued, in order of the cluster id (the
     # smallest record key of the cluster).
-    fresh = pd.Series(np.sort(clusters["cluster_id"].unique()))
+    fresh = pd.Series(np.unique(cluster_codes))
     fresh = fresh[~fresh.isin(kept["cluster_id"])]
     issued = pd.concat([register["person_id"], previous_links["person_id"]]).dropna()
     start = int(id_number(issued, prefix).max()) + 1 if len(issued) else 1
     new = pd.DataFrame({"cluster_id": fresh.to_numpy(), "person_id": format_ids(np.arange(start, start + len(fresh)), prefix)})
     mapping = pd.concat([kept, new], ignore_index=True)
-    links = clusters.merge(mapping, on="cluster_id", how="left", validate="many_to_one")
+    person_of_cluster = np.empty(len(cluster_codes) and cluster_codes.max() + 1, dtype=object)
+    person_of_cluster[mapping["cluster_id"].to_numpy(dtype="int64")] = mapping["person_id"].to_numpy(dtype=object)
+    links = given[["record_key", "cluster_id"]].reset_index(drop=True).assign(person_id=person_of_cluster[cluster_codes])
 
     changes = _changes(overlap, mapping, previous_links, run_id)
     register = _update_register(register, mapping, changes, run_id)
