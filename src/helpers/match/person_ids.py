@@ -112,7 +112,7 @@ def assign_person_ids(
     mapping = pd.concat([kept, new], ignore_index=True)
     person_of_cluster = np.empty(len(cluster_codes) and cluster_codes.max() + 1, dtype=object)
     person_of_cluster[mapping["cluster_id"].to_numpy(dtype="int64")] = mapping["person_id"].to_numpy(dtype=object)
-    links = given[["record_key", "cluster_id"]].reset_index(drop=True).assign(person_id=person_of_cluster[cluster_codes])
+    links = given.reset_index(drop=True).assign(person_id=person_of_cluster[cluster_codes])
 
     changes = _changes(overlap, mapping, previous_links, run_id)
     register = _update_register(register, mapping, changes, run_id)

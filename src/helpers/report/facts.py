@@ -26,7 +26,7 @@ from helpers.golden.survivorship import VALIDITY
 from helpers.household.traits import composition_counts
 from helpers.profile import reference_instant
 from helpers.privacy import mask_email, mask_name, mask_phone
-from helpers.run_context import STAGE_RECORD_DIR
+from helpers.run_context import STAGE_RECORD_DIR, read_stage_record
 from helpers.segment.lists import ListDefinition
 from helpers.segment.profile_segments import PROFILE_COLUMNS
 from helpers.segment.table import segment_sizes
@@ -64,13 +64,13 @@ def stage_records(run_dir: Path) -> dict[str, dict]:
     """The `stages/*.json` each stage left; a missing one means the stage has not run."""
     out = {}
     for stage in STAGES:
-        path = Path(run_dir) / STAGE_RECORD_DIR / f"{stage}.json"
-        if not path.exists():
+        record = read_stage_record(run_dir, stage)
+        if record is None:
             raise FileNotFoundError(
-                f"08_customer_report: {path} is missing: stage {stage} has not run in {run_dir}. "
-                "Run the earlier stages first (clientela run, or the earlier notebooks by hand)."
+                f"08_customer_report: {Path(run_dir) / STAGE_RECORD_DIR / f'{stage}.json'} is missing: stage {stage} "
+                f"has not run in {run_dir}. Run the earlier stages first (clientela run, or the earlier notebooks by hand)."
             )
-        out[stage] = read_json(path)
+        out[stage] = record
     return out
 
 
@@ -195,11 +195,7 @@ def previous_run(processed_dir: Path, run_id: str) -> tuple[str, dict[str, dict]
     manifest = read_json(latest / "run_manifest.json")
     if manifest.get("run_id") == run_id:
         return None
-    records = {}
-    for stage in STAGES:
-        path = latest / STAGE_RECORD_DIR / f"{stage}.json"
-        if path.exists():
-            records[stage] = read_json(path)
+    records = {stage: record for stage in STAGES if (record := read_stage_record(latest, stage)) is not None}
     return str(manifest.get("run_id")), records
 
 
@@ -241,8 +237,7 @@ def collect_facts(
     links = read("record_links.parquet", ["record_key", "source", "person_id"])
     golden_cols = ["person_id", *[gold for gold, _ in KEY_FIELDS.values()], "first_name", "email", "phone"]
     golden = read("golden_customers.parquet", list(dict.fromkeys(golden_cols)))
-    households = read("households.parquet", ["household_id", "members", "adults", "children", "seniors",
-                                             "children_present"])
+    households = read("households.parquet", ["members", "children_present"])
     contact = read("contactability.parquet", ["person_id", "channel", "contactable", "reason"])
     interests = [c for c in pq.read_schema(run_dir / "segments.parquet").names if c.startswith("interest_")]
     segments = read("segments.parquet", SEGMENT_COLUMNS + interests)
@@ -257,6 +252,7 @@ def collect_facts(
     lists = lists_table(stages["07_segmentation"]["metrics"].get("list_sizes") or {}, list_definitions or [])
     reachable = wide(contact, "contactable").to_numpy(dtype=bool).any(axis=1)
     people = summary[summary["kind"] == "people"]
+    records_per_person = links.groupby("person_id").size()
     numbers = {
         "sources": len(summary),
         "people_sources": len(people),
@@ -266,12 +262,9 @@ def collect_facts(
         "quarantined_clean": int(sum(r["quarantined"] for r in stages["02_clean_standardise"]["metrics"]
                                      .get("reconciliation", []))),
         "customers": len(golden),
-        "records_in_duplicates": float((links.groupby("person_id")["record_key"].transform("size") > 1).mean()),
+        "records_in_duplicates": float(records_per_person[records_per_person > 1].sum() / max(len(links), 1)),
         "households": len(households),
         "reachable_any": float(reachable.mean()) if len(reachable) else 0.0,
-        "stale_sources": sources.index[sources["stale"].fillna(False).astype(bool)].tolist(),
-        "evaluation_f1": (stages["03_match_customers"]["metrics"].get("evaluation") or {}).get("f1"),
-        "household_f1": ((stages["05_households"]["metrics"].get("evaluation") or {}).get("records") or {}).get("f1"),
     }
     return ReportFacts(
         run_id=run_id,
@@ -280,7 +273,7 @@ def collect_facts(
         sources=sources,
         cleaning=cleaning_table(clean, stages["02_clean_standardise"]),
         completeness=completeness_gain(clean, golden),
-        records_per_person=links.groupby("person_id").size().clip(upper=6).value_counts().sort_index(),
+        records_per_person=records_per_person.clip(upper=6).value_counts().sort_index(),
         source_overlap=source_overlap(links),
         households=composition_counts(households),
         contactable=contactable_shares(contact),

@@ -126,7 +126,6 @@ def render_report(facts: ReportFacts, figures: dict[str, plt.Figure], generated_
     if not suppressions.empty:
         suppressions = suppressions.rename(columns={"rows": "entries", "not_a_customer": "not a customer",
                                                     "no_identifier": "no identifier", "persons": "customers"})
-    lists = facts.lists.copy()
     previous = ""
     if facts.previous is not None:
         kinds = {c: "auto" for c in facts.previous.columns}  # mixed counts and shares, right-aligned
@@ -197,7 +196,7 @@ segments; everyone gets a lifecycle stage and profile segments.</p>
 {_img(figures, 'lifecycle', 'lifecycle stages')}
 {_img(figures, 'profile', 'profile segments')}
 <h3>Campaign lists exported (opt-outs applied)</h3>
-{table_html(lists, {"customers": "int"}, "list")}
+{table_html(facts.lists, {"customers": "int"}, "list")}
 
 <h2>7. Changes since the previous run</h2>
 <p>Customer and household ids are stable: a customer keeps their id from run to run; when two customers turn out to be

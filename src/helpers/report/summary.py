@@ -40,7 +40,7 @@ def summary_points(facts: ReportFacts) -> list[str]:
         f"source{'s' if people_sources != 1 else ''} ({n['sources']} sources in all) were cleaned and matched; "
         f"{_pct(n['records_in_duplicates'])} of the records belonged to a customer known more than once.",
     ]
-    corrected = facts.cleaning["corrected"].fillna(0).sum() if "corrected" in facts.cleaning else 0
+    corrected = facts.cleaning["corrected"].fillna(0).sum()
     invalid = facts.cleaning["invalid_share"].dropna()
     worst = invalid.idxmax() if len(invalid) and invalid.max() > 0 else None
     quality = (f"Cleaning rewrote values into one standard form (phones {_pct(facts.cleaning['changed_share'].get('phone'))}, "
