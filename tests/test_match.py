@@ -15,7 +15,7 @@ from helpers.generate import generate
 from helpers.ingest import ingest
 from helpers.match.evaluate import load_truth, pairwise_scores, threshold_curve
 from helpers.match.features import FEATURES, matching_table, present_features
-from helpers.match.linking import review_worklist
+from helpers.match.linking import cluster_records, record_links, review_worklist
 from helpers.match.model import ModelSpecError, load_spec, resolve
 from helpers.match.stage import fit, link, prepare
 from helpers.match.training import DegenerateModel, assert_sane, check_model, em_sessions
@@ -422,3 +422,33 @@ def test_a_lone_name_is_compared_with_the_surname(every_level):
     assert _levels(every_level, {"first_name_key": "john"}, {"first_name_key": "john", "last_name_key": "hayes"})["first_name"] == (
         "Exact match on first_name_key"
     )
+
+
+def test_clusters_are_the_linked_components_named_by_their_smallest_key():
+    keys = pd.Series(["s:9", "s:10", "s:2", "s:3", "s:4", "s:5", "s:6"])
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": ["s:9", "s:2", "s:3", "s:4", "s:5"],
+            "unique_id_r": ["s:10", "s:3", "s:4", "s:5", "s:6"],
+            "match_probability": [0.95, 0.99, 0.91, 0.5, 0.97],  # s:4–s:5 below the threshold
+            "vetoed": [False, False, False, False, True],  # s:5–s:6 vetoed
+        }
+    )
+    clusters = cluster_records(keys, pairs, 0.9).set_index("unique_id")["cluster_id"]
+    # smallest key as text: "s:10" < "s:9"
+    assert clusters.to_dict() == {"s:10": "s:10", "s:9": "s:10", "s:2": "s:2", "s:3": "s:2", "s:4": "s:2",
+                                  "s:5": "s:5", "s:6": "s:6"}
+    clean = pd.DataFrame({"record_key": keys, "source": "s", "source_record_id": keys.str[2:]})
+    links = record_links(clean, cluster_records(keys, pairs, 0.9), pairs, 0.9).set_index("record_key")
+    assert links.index.tolist() == keys.tolist()  # the clean records' order
+    assert links["cluster_size"].to_dict() == {"s:9": 2, "s:10": 2, "s:2": 3, "s:3": 3, "s:4": 3, "s:5": 1, "s:6": 1}
+    # the best linking score of each record; alone: none
+    assert links.loc["s:3", "match_probability_to_cluster"] == 0.99
+    assert links.loc["s:4", "match_probability_to_cluster"] == 0.91
+    assert links[["match_probability_to_cluster"]].loc[["s:5", "s:6"]].isna().all().all()
+
+
+def test_a_pair_naming_an_unknown_record_is_an_error():
+    pairs = pd.DataFrame({"unique_id_l": ["a"], "unique_id_r": ["zz"], "match_probability": [0.99], "vetoed": [False]})
+    with pytest.raises(RuntimeError, match="not among the clean records"):
+        cluster_records(pd.Series(["a", "b"]), pairs, 0.9)

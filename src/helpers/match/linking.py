@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from splink import Linker
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
-from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from helpers.match.model import find_comparison, scored_levels, splink_blocking_rules
 
@@ -143,54 +144,61 @@ def linked_pairs(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return pairs.loc[(pairs["match_probability"] >= threshold) & ~pairs["vetoed"]]
 
 
-def cluster_records(record_ids: pd.Series, pairs: pd.DataFrame, threshold: float, db_api: Any) -> pd.DataFrame:
-    """Connected components over the linked pairs, with Splink's clustering on the run's backend.
+def cluster_records(record_ids: pd.Series, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Connected components over the linked pairs: one row per record (`unique_id`, `cluster_id`).
 
-    Returns one row per record (`unique_id`, `cluster_id`). The cluster id is the smallest
-    record key in the cluster, so it depends neither on the backend nor on row order.
+    The cluster id is the smallest record key in the cluster, so it depends neither on the
+    backend nor on row order. The scored pairs are already in memory whatever engine scored
+    them, so the components are found there: records as integer codes in key order and one
+    sparse-graph pass (a million records: about a second; Splink's SQL clustering took 26 s).
     """
-    edges = linked_pairs(pairs, threshold)[["unique_id_l", "unique_id_r", "match_probability"]]
-    nodes = pd.DataFrame({"unique_id": record_ids.astype(str).to_numpy()})
-    if edges.empty:
-        return nodes.assign(cluster_id=nodes["unique_id"]).sort_values("unique_id", ignore_index=True)
-    clusters = cluster_pairwise_predictions_at_threshold(
-        nodes,
-        edges.reset_index(drop=True),
-        db_api,
-        node_id_column_name="unique_id",
-        threshold_match_probability=threshold,
-    ).as_pandas_dataframe()[["unique_id", "cluster_id"]]
-    clusters["cluster_id"] = clusters.groupby("cluster_id")["unique_id"].transform("min")
-    return clusters.sort_values("unique_id", ignore_index=True)
-
-
-def probability_to_cluster(clusters: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.Series:
-    """Per record, the best score linking it to another record of its cluster (NaN when alone).
-
-    A record that joined through one weak link shows a low value: the first place to look.
-    """
+    ids = np.sort(pd.unique(record_ids.astype(str).to_numpy(dtype=object)))
+    index = pd.Index(ids)
     edges = linked_pairs(pairs, threshold)
-    best = pd.concat(
-        [
-            edges[["unique_id_l", "match_probability"]].set_axis(["unique_id", "p"], axis=1),
-            edges[["unique_id_r", "match_probability"]].set_axis(["unique_id", "p"], axis=1),
-        ]
-    ).groupby("unique_id")["p"].max()
-    return clusters["unique_id"].map(best).astype("float64")
+    left = index.get_indexer(edges["unique_id_l"].astype(str))
+    right = index.get_indexer(edges["unique_id_r"].astype(str))
+    if (left < 0).any() or (right < 0).any():
+        raise RuntimeError("scored pairs name records that are not among the clean records")
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(len(ids), len(ids)))
+    _, labels = connected_components(graph, directed=False)
+    # Codes follow key order, so a component's first code is its smallest key.
+    _, first = np.unique(labels, return_index=True)
+    return pd.DataFrame({"unique_id": ids, "cluster_id": ids[first[labels]]})
 
 
 def record_links(clean: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """One row per clean record: lineage, its cluster, cluster size and the probability to it."""
-    out = clean[["record_key", "source", "source_record_id"]].merge(
-        clusters.rename(columns={"unique_id": "record_key"}), on="record_key", how="left", validate="one_to_one"
-    )
-    if out["cluster_id"].isna().any():
-        missing = out.loc[out["cluster_id"].isna(), "record_key"].head(3).tolist()
+    """One row per clean record: lineage, its cluster, cluster size and the probability to it.
+
+    The probability to the cluster is the best score linking the record to another record of
+    its cluster (NaN when alone): a record that joined through one weak link shows a low value,
+    the first place to look. Records are matched by position (integer codes), not by string joins.
+    """
+    index = pd.Index(clusters["unique_id"])
+    pos = index.get_indexer(clean["record_key"].astype(str))
+    if (pos < 0).any() or not index.is_unique:
+        missing = clean.loc[pos < 0, "record_key"].head(3).tolist()
         raise RuntimeError(f"clustering lost records (e.g. {missing}); every clean record must get a cluster")
-    out["cluster_size"] = out.groupby("cluster_id")["record_key"].transform("size").astype("int64")
-    p = probability_to_cluster(clusters, pairs, threshold)
-    out["match_probability_to_cluster"] = out["record_key"].map(pd.Series(p.to_numpy(), index=clusters["unique_id"]))
-    return out
+    cluster_id = clusters["cluster_id"].to_numpy(dtype=object)
+    cluster_code, _ = pd.factorize(cluster_id)
+    size = np.bincount(cluster_code)[cluster_code]
+    edges = linked_pairs(pairs, threshold)
+    ends = np.concatenate([index.get_indexer(edges["unique_id_l"].astype(str)), index.get_indexer(edges["unique_id_r"].astype(str))])
+    prob = np.tile(edges["match_probability"].to_numpy(dtype="float64"), 2)
+    best = np.full(len(index), np.nan)
+    if len(ends):
+        order = np.lexsort((-prob, ends))  # per record, the highest score first
+        first = np.unique(ends[order], return_index=True)[1]
+        best[ends[order][first]] = prob[order][first]
+    return pd.DataFrame(
+        {
+            "record_key": clean["record_key"].to_numpy(),
+            "source": clean["source"].to_numpy(),
+            "source_record_id": clean["source_record_id"].to_numpy(),
+            "cluster_id": cluster_id[pos],
+            "cluster_size": size[pos].astype("int64"),
+            "match_probability_to_cluster": best[pos],
+        }
+    )
 
 
 def review_worklist(pairs: pd.DataFrame, threshold: float, records: pd.DataFrame) -> pd.DataFrame:

@@ -130,6 +130,6 @@ def link(prep: Prepared, fitted: Fitted, spec: ModelSpec, clean: pd.DataFrame, m
         registered = prep.db_api.register(lookup, dataset_display_name=f"tf_{col}_{uuid.uuid4().hex[:8]}")
         linker.table_management.register_term_frequency_lookup(registered, col)
     pairs, predictions = score_pairs(linker, model, review_threshold, spec.vetoes)
-    clusters = cluster_records(prep.table["unique_id"], pairs, match_threshold, prep.db_api)
+    clusters = cluster_records(prep.table["unique_id"], pairs, match_threshold)
     links = record_links(clean, clusters, pairs, match_threshold)
     return Linked(pairs, predictions, clusters, links, linker)
