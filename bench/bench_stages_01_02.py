@@ -5,8 +5,9 @@
 Two measurements:
 1. the stage logic in this process, step by step (ingest, profile, validity, gates, cleaning),
    with peak RSS of this process;
-2. with --runner, the real `clientela run --to 02` (Papermill, kernels, HTML), wall time and the
-   peak RSS of the largest child (the notebook kernel).
+2. with --runner (or --runner-only, which skips 1), the real `clientela run --to 02` (Papermill,
+   kernels, HTML): wall time, CPU, the peak RSS of the largest process, and the peak memory of
+   the whole process tree (the kernels fork helpers for a second core: helpers/background.py).
 Goal (issue 3): stages 01+02 under 90 s on 2 cores, peak memory under 6 GB.
 """
 
@@ -18,6 +19,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -27,6 +29,42 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def rss_gb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024 / 1024
+
+
+def _tree_pss_gb(root: int) -> float:
+    """Proportional set size of a process and all its descendants: memory shared between a
+    notebook kernel and the processes it forks is counted once, split between them."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024 / 1024
+
+
+class TreeMemory(threading.Thread):
+    """Samples the PSS of a process tree twice a second; `peak` is the largest total seen."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak, self.stop = root, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, _tree_pss_gb(self.root))
+            self.stop.wait(0.5)
 
 
 def cpu_seconds() -> float:
@@ -42,6 +80,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--data", type=Path, default=None, help="folder for the generated data (reused if present)")
     parser.add_argument("--runner", action="store_true", help="also time `clientela run --to 02`")
+    parser.add_argument("--runner-only", action="store_true", help="only time `clientela run --to 02`")
     args = parser.parse_args()
     data = args.data or Path(tempfile.gettempdir()) / f"clientela_bench_{args.persons}_{args.seed}"
     registry_path = data / "sources.yaml"
@@ -62,6 +101,10 @@ def main() -> None:
 
     ref = date(2026, 11, 15)
     out = Path(tempfile.mkdtemp(prefix="clientela_bench_"))
+    if args.runner_only:
+        time_runner(registry_path, ref, out)
+        print(f"outputs in {out}")
+        return
     steps: dict[str, float] = {}
     cpu: dict[str, float] = {}
 
@@ -93,24 +136,35 @@ def main() -> None:
     )
 
     if args.runner:
-        processed = out / "processed"
-        cmd = [
-            str(ROOT / ".venv" / "bin" / "clientela"), "run", "--sources", str(registry_path), "--run-id", "bench",
-            "--to", "02", "--set", f"processed_dir={processed}", "--set", f"reports_dir={out / 'reports'}",
-            "--set", f"reference_date={ref}",
-        ]
-        t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        wall = time.perf_counter() - t
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        child_cpu = after.ru_utime + after.ru_stime - c.ru_utime - c.ru_stime
-        manifest = json.loads((processed / "bench" / "run_manifest.json").read_text())
-        per_stage = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in manifest["stages"])
-        print(
-            f"clientela run --to 02: exit {code}, {wall:.1f} s wall, {child_cpu:.1f} s CPU ({per_stage}); "
-            f"peak RSS of the largest child {rss_gb(resource.RUSAGE_CHILDREN):.2f} GB"
-        )
+        time_runner(registry_path, ref, out)
     print(f"outputs in {out}")
+
+
+def time_runner(registry_path: Path, ref: date, out: Path) -> None:
+    """`clientela run --to 02` as a user runs it: wall time, CPU and memory."""
+    processed = out / "processed"
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "clientela"), "run", "--sources", str(registry_path), "--run-id", "bench",
+        "--to", "02", "--set", f"processed_dir={processed}", "--set", f"reports_dir={out / 'reports'}",
+        "--set", f"reference_date={ref}",
+    ]
+    t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    memory = TreeMemory(proc.pid)
+    memory.start()
+    code = proc.wait()
+    memory.stop.set()
+    memory.join()
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu = after.ru_utime + after.ru_stime - c.ru_utime - c.ru_stime
+    manifest = json.loads((processed / "bench" / "run_manifest.json").read_text())
+    per_stage = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in manifest["stages"])
+    print(
+        f"clientela run --to 02: exit {code}, {wall:.1f} s wall, {child_cpu:.1f} s CPU ({per_stage}); "
+        f"peak RSS of the largest process {rss_gb(resource.RUSAGE_CHILDREN):.2f} GB; "
+        f"peak memory of the whole process tree (PSS, sampled every 0.5 s) {memory.peak:.2f} GB"
+    )
 
 
 if __name__ == "__main__":

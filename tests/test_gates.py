@@ -101,5 +101,28 @@ def test_gate_reads_only_the_columns_its_suite_names():
         {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["a", "b"]}},
     ]}
     assert referenced_columns(spec, cols) == ["a", "b", "email", "email_valid"]
-    spec["expectations"].append({"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": cols}})
-    assert referenced_columns(spec, cols) == cols
+
+
+def test_gate_frame_keeps_every_column_name_for_shape_expectations_and_the_values_it_reads():
+    from helpers.gates import gate_frame
+
+    df = pd.DataFrame({"a": ["x", None], "n": [1, 2], "email": ["p@q.es", None], "z": ["secret", "value"],
+                       "mixed": ["1", 2]})
+    spec = {"expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "row_condition": "email.notna()"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "mixed"}},
+    ]}
+    frame = gate_frame(df, spec)
+    assert list(frame.columns) == ["a", "n", "email", "mixed"]
+    assert frame["a"].dtype == "string" and frame["a"].isna().tolist() == [False, True]
+    # used in a row condition only: the same values and nulls, as codes
+    assert frame["email"].dtype == "category" and frame["email"].notna().tolist() == [True, False]
+    assert frame["email"].astype(object).tolist()[0] == "p@q.es"
+    empty = gate_frame(pd.DataFrame({"a": ["x"], "email": [None]}).astype(object), spec)
+    assert empty["email"].isna().all()
+    assert frame["n"].tolist() == [1, 2] and frame["mixed"].tolist() == ["1", 2]  # not all text: kept as it is
+    spec["expectations"].append({"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": list(df.columns)}})
+    frame = gate_frame(df, spec)
+    assert list(frame.columns) == list(df.columns)
+    assert "secret" not in frame["z"].tolist()  # a placeholder: shape only

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import edit_registry
+from conftest import CRM_ROWS, edit_registry
+
+CRM_HEADER = CRM_ROWS[0]
 from helpers.ingest import IngestError, ingest, quarantine_reasons
 from helpers.registry import RegistryError, load_registry
 from helpers.schema import columns_for
@@ -113,3 +115,26 @@ def test_single_people_source_registry(mini_sources):
     res = ingest(load_registry(mini_sources))
     assert len(res.tables["people"]) == 4
     assert all(len(t) == 0 for k, t in res.tables.items() if k != "people")
+
+
+def test_wrong_field_counts_in_a_file_parsed_in_parallel_blocks_keep_their_lines(mini_sources, monkeypatch):
+    """Blocks are parsed on several threads, so bad rows reach the reader in any order; each must
+    still get its own line number (a repeated bad line too), in file order, run after run."""
+    import helpers.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "CSV_BLOCK_BYTES", 1 << 16)
+    lines = [CRM_HEADER]
+    bad_lines = []
+    for i in range(40000):
+        if i % 97 == 5:
+            bad = "C999;Mr;Bad;Row;01/01/1970;x@y.com;1;Town; 5;GB;01/01/2020" if i % 2 else f"C{i};Mr;Odd;Row;;;;A;B;C;D;E"
+            lines.append(bad)
+            bad_lines.append(len(lines))  # line number in the file (header = 1)
+        else:
+            lines.append(f"C{i};Sr.;Ana;Souza{i};01/01/1990;ana{i}@uol.com.br;11 98765-4321;Lisboa;PT;05/05/2025")
+    (mini_sources.parent / "crm.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    runs = [ingest(load_registry(mini_sources)).quarantine.query("source == 'crm'") for _ in range(3)]
+    first = runs[0]
+    assert first["source_row_number"].tolist() == bad_lines
+    assert all(r.reset_index(drop=True).equals(first.reset_index(drop=True)) for r in runs[1:])
+    assert first["reason"].str.startswith("wrong field count").all()

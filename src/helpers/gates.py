@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
+
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 
@@ -69,40 +71,77 @@ def load_suite_spec(table: str, expectations_dir: str | Path) -> dict[str, Any]:
     return spec
 
 
-# Expectations about the table's shape need every column; the others only the ones they name.
+# Expectations about the table's shape (which columns, how many): they read column names only.
 STRUCTURAL = ("expect_table_columns_", "expect_column_to_exist", "expect_table_column_count_")
 
 
-def referenced_columns(spec: dict[str, Any], columns: list[str]) -> list[str]:
-    """The columns a suite reads, in table order: all of them if it checks the table's shape.
-
-    GX fingerprints (hashes) the whole DataFrame of a batch and copies it for every row
-    condition, so handing it a 90-column table to check 8 columns costs minutes at a million
-    rows; the result of every expectation is the same on the narrower frame.
-    """
+def _value_columns(spec: dict[str, Any]) -> set[str]:
+    """Columns whose values an expectation checks (not only uses in a row condition)."""
     names: set[str] = set()
     for e in spec["expectations"]:
-        if e["type"].startswith(STRUCTURAL):
-            return list(columns)
         kwargs = e.get("kwargs") or {}
         for key in ("column", "column_A", "column_B"):
             if kwargs.get(key):
                 names.add(kwargs[key])
         names.update(kwargs.get("column_list") or [])
-        if kwargs.get("row_condition"):
-            names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs["row_condition"]))
+    return names
+
+
+def _condition_columns(spec: dict[str, Any]) -> set[str]:
+    """Columns named in row conditions (`email.notna()`)."""
+    names: set[str] = set()
+    for e in spec["expectations"]:
+        condition = (e.get("kwargs") or {}).get("row_condition")
+        if condition:
+            names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+    return names
+
+
+def referenced_columns(spec: dict[str, Any], columns: list[str]) -> list[str]:
+    """The columns whose values a suite reads, in table order.
+
+    GX fingerprints (hashes) the whole DataFrame of a batch and copies it for every row
+    condition, so handing it a 90-column table to check 8 columns costs minutes at a million
+    rows; the result of every expectation is the same on the narrower frame.
+    """
+    names = _value_columns(spec) | _condition_columns(spec)
     return [c for c in columns if c in names]
 
 
-def _consolidated(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with each dtype in one memory block (a deep copy does that).
+def has_structural(spec: dict[str, Any]) -> bool:
+    return any(e["type"].startswith(STRUCTURAL) for e in spec["expectations"])
 
-    GX copies the batch for every expectation that drops nulls or filters rows; a frame built
-    by concatenation or column assignment holds its text columns in several blocks, and every
-    one of those copies merges them again (seconds each at a million rows). Merging once here
-    makes the later copies plain memory copies.
+
+def gate_frame(df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """The frame GX validates: the values the suite reads, in a form GX handles fast.
+
+    - Only the referenced columns carry their values. When the suite also checks the table's
+      shape, every other column is still there, by name and in place, as an int8 placeholder:
+      shape expectations read names only, and GX then hashes and copies 5 columns, not 31.
+    - GX filters the whole batch once per metric of every expectation with a row condition
+      (`email.notna()`). Text columns it checks (every value a str) go as Arrow strings, which
+      it copies, filters and null-checks several times faster than Python objects; text columns
+      used only in row conditions go as categoricals (same values, same nulls; a filter moves
+      integer codes). Clean gate at a million records: 22 s → 8 s, same results.
     """
-    return frame.copy(deep=True)
+    checked = _value_columns(spec)
+    conditions = _condition_columns(spec)
+    read = checked | conditions
+    keep = [c for c in df.columns if c in read or has_structural(spec)]
+    data: dict[str, Any] = {}
+    for c in keep:
+        col = df[c]
+        text = col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
+        if c not in read:
+            data[c] = np.zeros(len(df), dtype=np.int8)
+        elif text and c not in checked:
+            codes, values = pd.factorize(col)  # categories unsorted: sorting a million strings costs seconds
+            data[c] = pd.Categorical.from_codes(codes, categories=values)
+        elif text:
+            data[c] = col.astype("string[pyarrow]")
+        else:
+            data[c] = col.array
+    return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
 
 
 def run_gate(
@@ -154,7 +193,7 @@ def run_gate(
             result_format=RESULT_FORMAT,
         )
     )
-    frame = _consolidated(df[referenced_columns(spec, list(df.columns))])
+    frame = gate_frame(df, spec)
     outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or None)
     rows = []
     for run_result in outcome.run_results.values():

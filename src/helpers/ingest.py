@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
+from helpers.background import in_background
 from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
 from helpers.schema import QUARANTINE_COLUMNS, TABLE_BY_KIND, columns_for
 
@@ -146,6 +148,30 @@ def _split_off_bad_lines(src: Source, text: str, first_line: int) -> tuple[str, 
     return text[:header_end] + body, rejects
 
 
+# Bytes per block of the CSV parser: blocks are parsed in parallel.
+CSV_BLOCK_BYTES = 1 << 24
+
+
+def _line_positions(text: str, lines: list[str]) -> list[int]:
+    """Where each line starts in `text` (-1 if not found): matched as a whole line, and a line
+    given twice at its next occurrence."""
+    next_from: dict[str, int] = {}
+    out = []
+    for line in lines:
+        pos = next_from.get(line, 0)
+        while True:
+            pos = text.find(line, pos)
+            if pos < 0:
+                break
+            end = pos + len(line)
+            if (pos == 0 or text[pos - 1] == "\n") and (end == len(text) or text[end] in "\r\n"):
+                break
+            pos += 1
+        next_from[line] = pos + 1 if pos >= 0 else len(text)
+        out.append(pos)
+    return out
+
+
 # --- readers, one per format: each returns the source's columns as text plus `_row` ----------
 
 
@@ -166,7 +192,7 @@ def read_csv(src: Source) -> SourceRead:
     try:
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8", errors="surrogateescape")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=CSV_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 delimiter=src.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -179,12 +205,11 @@ def read_csv(src: Source) -> SourceRead:
         )
     except pa.ArrowInvalid as exc:
         raise IngestError(f"{src.label}: cannot be parsed as CSV with delimiter {src.delimiter!r}: {exc}") from exc
-    # Invalid rows arrive in file order: find each after the previous one, count lines once.
-    positions, cursor = [], 0
-    for raw, _, _ in invalid:
-        pos = text.find(raw, cursor)
-        positions.append(pos)
-        cursor = pos + 1 if pos >= 0 else cursor
+    # Blocks of a large file are parsed in parallel, so invalid rows arrive in any order: each is
+    # found as a whole line (a repeated line at its next occurrence), then all are put in file order.
+    positions = _line_positions(text, [raw for raw, _, _ in invalid])
+    order = sorted(range(len(invalid)), key=lambda i: (positions[i] < 0, positions[i], i))
+    invalid, positions = [invalid[i] for i in order], [positions[i] for i in order]
     found = [p for p in positions if p >= 0]
     line_at = dict(zip(found, _lines_of(text, found)))
     for (raw, expected, actual), pos in zip(invalid, positions):
@@ -434,14 +459,45 @@ class IngestResult:
     summary: pd.DataFrame  # one row per source
 
 
+def _read_sources(sources: list[Source]) -> list[tuple[pd.DataFrame, pd.DataFrame, float]]:
+    """Each source's canonical rows, its rejects and the seconds it took to read."""
+    out = []
+    for src in sources:
+        started = time.perf_counter()
+        table, rejects = to_canonical(read_source(src))
+        out.append((table, rejects, time.perf_counter() - started))
+    return out
+
+
+def _two_shares(sources: list[Source]) -> tuple[list[int], list[int]]:
+    """Source positions split in two shares of about equal file size (largest first, each to
+    the lighter share)."""
+    sizes = [src.path.stat().st_size if src.path.exists() else 0 for src in sources]
+    shares: tuple[list[int], list[int]] = ([], [])
+    load = [0, 0]
+    for i in sorted(range(len(sources)), key=lambda i: (-sizes[i], i)):
+        lighter = 0 if load[0] <= load[1] else 1
+        shares[lighter].append(i)
+        load[lighter] += sizes[i]
+    return sorted(shares[0]), sorted(shares[1])
+
+
 def ingest(registry: Registry) -> IngestResult:
-    """Read every source of the registry. The caller writes the tables (see write_ingest)."""
+    """Read every source of the registry. The caller writes the tables (see write_ingest).
+
+    Sources are read in two shares of about equal size, one on each core (the second in a
+    forked process, `helpers.background`), and put together in registry order.
+    """
     by_kind: dict[str, list[pd.DataFrame]] = {k: [] for k in TABLE_BY_KIND}
     quarantines, summary = [], []
-    for src in registry.sources:
-        started = datetime.now(timezone.utc)
-        read = read_source(src)
-        table, rejects = to_canonical(read)
+    sources = list(registry.sources)
+    mine, theirs = _two_shares(sources) if len(sources) > 1 else (list(range(len(sources))), [])
+    side = in_background(_read_sources, [sources[i] for i in theirs]) if theirs else None
+    done = dict(zip(mine, _read_sources([sources[i] for i in mine])))
+    if side is not None:
+        done.update(zip(theirs, side.result()))
+    for i, src in enumerate(sources):
+        table, rejects, seconds = done[i]
         by_kind[src.kind].append(table)
         quarantines.append(rejects)
         summary.append(
@@ -459,7 +515,7 @@ def ingest(registry: Registry) -> IngestResult:
                 "default_country": src.country,
                 "date_format": src.date_format,
                 "links_to": json.dumps(src.links_to) if src.links_to else None,
-                "read_seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 3),
+                "read_seconds": round(seconds, 3),
             }
         )
     tables = {}
@@ -477,12 +533,18 @@ def ingest(registry: Registry) -> IngestResult:
     return IngestResult(tables, quarantine, pd.DataFrame(summary))
 
 
-def save_ingest(result: IngestResult, ctx) -> None:
-    """Write stage 01's tables into the run folder: one per kind, even when a kind is absent."""
-    for kind, table in result.tables.items():
-        ctx.write(table, TABLE_BY_KIND[kind])
-    ctx.write(result.quarantine, "quarantine.parquet")
-    ctx.write(result.summary, "source_summary.parquet")
+def save_ingest(result: IngestResult, ctx, background: bool = False) -> None:
+    """Write stage 01's tables into the run folder: one per kind, even when a kind is absent.
+
+    With `background`, the writing runs on the second core (`ctx.record` waits for it)."""
+    tables = {TABLE_BY_KIND[kind]: table for kind, table in result.tables.items()}
+    tables["quarantine.parquet"] = result.quarantine
+    tables["source_summary.parquet"] = result.summary
+    if background:
+        ctx.write_in_background(tables)
+    else:
+        for name, table in tables.items():
+            ctx.write(table, name)
 
 
 def summary_for_display(summary: pd.DataFrame, reference_date) -> pd.DataFrame:

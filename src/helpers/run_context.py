@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.background import Background, in_background
 from helpers.storage import read_json, write_json, write_parquet
 
 STAGE_RECORD_DIR = "stages"
@@ -28,6 +29,7 @@ class StageContext:
     run_dir: Path
     report_dir: Path
     outputs: list[str] = field(default_factory=list)
+    pending: list[Background] = field(default_factory=list)  # writes still running in the background
 
     def path(self, name: str) -> Path:
         return self.run_dir / name
@@ -48,6 +50,20 @@ class StageContext:
             self.outputs.append(name)
         return path
 
+    def write_in_background(self, tables: dict[str, pd.DataFrame]) -> Background:
+        """Write tables on the second core while the stage goes on (a million rows take seconds
+        to encode). `record` waits for every such write and raises its error, if any."""
+        job = in_background(_write_tables, {self.path(name): df for name, df in tables.items()})
+        for name in tables:
+            if name not in self.outputs:
+                self.outputs.append(name)
+        self.pending.append(job)
+        return job
+
+    def wait_for_writes(self) -> None:
+        while self.pending:
+            self.pending.pop(0).result()
+
     def write_json(self, obj: Any, name: str) -> Path:
         path = write_json(obj, self.path(name))
         if name not in self.outputs:
@@ -62,6 +78,7 @@ class StageContext:
         **metrics: Any,
     ) -> dict:
         """Leave the stage's numbers for the runner: row counts, headline figures, metrics."""
+        self.wait_for_writes()
         payload = {
             "stage": self.stage,
             "rows_in": None if rows_in is None else int(rows_in),
@@ -73,6 +90,10 @@ class StageContext:
         }
         write_json(payload, self.run_dir / STAGE_RECORD_DIR / f"{self.stage}.json")
         return payload
+
+
+def _write_tables(tables: dict[Path, pd.DataFrame]) -> list[Path]:
+    return [write_parquet(df, path) for path, df in tables.items()]
 
 
 def stage_context(stage: str, run_id: str, processed_dir: str | Path, reports_dir: str | Path) -> StageContext:

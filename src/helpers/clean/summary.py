@@ -5,6 +5,7 @@ can go into shareable reports.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.clean.distinct import is_given
@@ -26,10 +27,14 @@ FIELDS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Standardised values as the text a raw value would be (dates as ISO), formatted once per
+    distinct date; an object array compared element by element, not a pandas string column."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y-%m-%d")
-    return values.astype("object").where(values.notna(), None).astype("string")
+        distinct = pd.Series(values.dropna().unique())
+        text = pd.Series(distinct.dt.strftime("%Y-%m-%d").to_numpy(), index=distinct.to_numpy())
+        return values.map(text).to_numpy(dtype=object)
+    return values.to_numpy(dtype=object)
 
 
 def change_summary(clean: pd.DataFrame) -> pd.DataFrame:
@@ -38,11 +43,10 @@ def change_summary(clean: pd.DataFrame) -> pd.DataFrame:
     for raw_col, (std_col, valid_col) in FIELDS.items():
         if raw_col not in clean or std_col not in clean:
             continue
-        raw = clean[raw_col].astype("object")
-        given = is_given(raw)
-        std = _as_text(clean[std_col])
-        changed = given & (std.fillna("\0") != raw.astype("string").fillna("\0"))
-        invalid = given & ~clean[valid_col].fillna(False).astype(bool) if valid_col else None
+        given = is_given(clean[raw_col]).to_numpy()
+        # A given value is changed unless its standardised form is the very same text.
+        changed = given & (clean[raw_col].to_numpy(dtype=object) != _as_text(clean[std_col]))
+        invalid = given & ~clean[valid_col].fillna(False).astype(bool).to_numpy() if valid_col else None
         n = int(given.sum())
         rows.append(
             {
