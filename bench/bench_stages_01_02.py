@@ -31,13 +31,13 @@ def rss_gb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024 / 1024
 
 
-def _tree_rss_gb(root: int) -> float:
-    """Resident memory of a process and all its descendants, summed: an upper bound of what the
-    run holds (a page a forked helper still shares with its kernel is counted in both).
+def _tree_pss_gb(root: int) -> float:
+    """Proportional set size of a process and all its descendants: the physical memory the run
+    holds, a page that a forked helper still shares with its kernel counted once.
 
-    Read from the cheap counters in /proc/<pid>/status: PSS (smaps_rollup) would count shared
-    pages once, but reading it walks the page tables under the process's memory lock, which
-    slowed the measured run by 15 %.
+    Reading smaps_rollup walks the page tables while holding the process's memory lock, which
+    can slow the process measured; the sampler therefore waits SAMPLE_SECONDS between reads (a
+    peak shorter than that can be missed).
     """
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -51,16 +51,19 @@ def _tree_rss_gb(root: int) -> float:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
         except OSError:
             continue
     return total / 1024 / 1024
 
 
+SAMPLE_SECONDS = 2.0
+
+
 class TreeMemory(threading.Thread):
-    """Samples the resident memory of a process tree twice a second; `peak` is the largest total."""
+    """Samples the PSS of a process tree every SAMPLE_SECONDS; `peak` is the largest total seen."""
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
@@ -68,8 +71,8 @@ class TreeMemory(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.peak = max(self.peak, _tree_rss_gb(self.root))
-            self.stop.wait(0.5)
+            self.peak = max(self.peak, _tree_pss_gb(self.root))
+            self.stop.wait(SAMPLE_SECONDS)
 
 
 def cpu_seconds() -> float:
@@ -168,7 +171,7 @@ def time_runner(registry_path: Path, ref: date, out: Path) -> None:
     print(
         f"clientela run --to 02: exit {code}, {wall:.1f} s wall, {child_cpu:.1f} s CPU ({per_stage}); "
         f"peak RSS of the largest process {rss_gb(resource.RUSAGE_CHILDREN):.2f} GB; "
-        f"peak memory of the whole process tree (RSS summed, sampled every 0.5 s) {memory.peak:.2f} GB"
+        f"peak memory of the whole process tree (PSS, sampled every {SAMPLE_SECONDS:g} s) {memory.peak:.2f} GB"
     )
 
 
