@@ -6,7 +6,8 @@ sees it without copying (pages are shared until written), and only the small res
 back, pickled through a pipe. A spawned process would have to be sent the million rows.
 
 Where fork is not available or not safe (Windows, macOS), or `CLIENTELA_BACKGROUND=0` is set,
-the work runs in this process when its result is asked for: same result, no overlap.
+the work runs in this process at once, and an error it raises is raised by `result()`, as from
+a child: same result, same place for errors, no overlap.
 """
 
 from __future__ import annotations
@@ -54,38 +55,45 @@ class Background:
     (or raises what it raised)."""
 
     def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._fn = fn
         self._process = None
         self._done = False
         self._value: Any = None
+        self._error: Exception | None = None
         if fork_available():
             ctx = multiprocessing.get_context("fork")
             self._conn, child_conn = ctx.Pipe(duplex=False)
             self._process = ctx.Process(target=_child, args=(child_conn, fn, args, kwargs), daemon=True)
             self._process.start()
             child_conn.close()
+            return
+        try:
+            self._value = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 (raised by result(), where a child's error would be)
+            self._error = exc
+        self._done = True
 
     def result(self) -> Any:
+        if self._error is not None:
+            raise self._error
         if self._done:
             return self._value
-        if self._process is None:
-            self._value = self._fn(*self._args, **self._kwargs)
-        else:
-            try:
-                message = self._conn.recv()
-            except EOFError:
-                self._process.join()
-                raise BackgroundFailed(
-                    f"background work {getattr(self._fn, '__name__', self._fn)!r} ended without a result "
-                    f"(exit code {self._process.exitcode}; killed or out of memory?). "
-                    f"Set {ENV}=0 to run it in the stage's own process."
-                ) from None
+        try:
+            message = self._conn.recv()
+        except EOFError:
             self._process.join()
-            self._conn.close()
-            if message[0] == "error":
-                exc, trace = message[1], message[2]
-                raise exc from BackgroundFailed(f"in the background process:\n{trace}")
-            self._value = message[1]
+            raise BackgroundFailed(
+                f"background work {getattr(self._fn, '__name__', self._fn)!r} ended without a result "
+                f"(exit code {self._process.exitcode}; killed or out of memory?). "
+                f"Set {ENV}=0 to run it in the stage's own process."
+            ) from None
+        self._process.join()
+        self._conn.close()
+        if message[0] == "error":
+            exc, trace = message[1], message[2]
+            self._error = exc
+            raise exc from BackgroundFailed(f"in the background process:\n{trace}")
+        self._value = message[1]
         self._done = True
         return self._value
 

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 
 
@@ -125,9 +124,8 @@ def gate_frame(df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
       integer codes). Clean gate at a million records: 22 s → 8 s, same results.
     """
     checked = _value_columns(spec)
-    conditions = _condition_columns(spec)
-    read = checked | conditions
-    keep = [c for c in df.columns if c in read or has_structural(spec)]
+    read = set(referenced_columns(spec, list(df.columns)))
+    keep = list(df.columns) if has_structural(spec) else [c for c in df.columns if c in read]
     data: dict[str, Any] = {}
     for c in keep:
         col = df[c]

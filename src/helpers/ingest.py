@@ -483,7 +483,7 @@ def _two_shares(sources: list[Source]) -> tuple[list[int], list[int]]:
 
 
 def ingest(registry: Registry) -> IngestResult:
-    """Read every source of the registry. The caller writes the tables (see write_ingest).
+    """Read every source of the registry. The caller writes the tables (see save_ingest).
 
     Sources are read in two shares of about equal size, one on each core (the second in a
     forked process, `helpers.background`), and put together in registry order.
@@ -533,18 +533,14 @@ def ingest(registry: Registry) -> IngestResult:
     return IngestResult(tables, quarantine, pd.DataFrame(summary))
 
 
-def save_ingest(result: IngestResult, ctx, background: bool = False) -> None:
+def save_ingest(result: IngestResult, ctx) -> None:
     """Write stage 01's tables into the run folder: one per kind, even when a kind is absent.
 
-    With `background`, the writing runs on the second core (`ctx.record` waits for it)."""
+    The writing runs on the second core while the stage profiles (`ctx.record` waits for it)."""
     tables = {TABLE_BY_KIND[kind]: table for kind, table in result.tables.items()}
     tables["quarantine.parquet"] = result.quarantine
     tables["source_summary.parquet"] = result.summary
-    if background:
-        ctx.write_in_background(tables)
-    else:
-        for name, table in tables.items():
-            ctx.write(table, name)
+    ctx.write_in_background(tables)
 
 
 def summary_for_display(summary: pd.DataFrame, reference_date) -> pd.DataFrame:

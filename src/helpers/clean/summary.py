@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.clean.distinct import is_given
+from helpers.clean.distinct import is_given, map_distinct
 
 # raw column -> (standardised column, validity column or None)
 FIELDS: dict[str, tuple[str, str | None]] = {
@@ -31,9 +31,7 @@ def _as_text(values: pd.Series) -> np.ndarray:
     """Standardised values as the text a raw value would be (dates as ISO), formatted once per
     distinct date; an object array compared element by element, not a pandas string column."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        distinct = pd.Series(values.dropna().unique())
-        text = pd.Series(distinct.dt.strftime("%Y-%m-%d").to_numpy(), index=distinct.to_numpy())
-        return values.map(text).to_numpy(dtype=object)
+        return map_distinct(values, lambda days: pd.to_datetime(days).dt.strftime("%Y-%m-%d")).to_numpy()
     return values.to_numpy(dtype=object)
 
 

@@ -14,6 +14,8 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
+from helpers.clean.distinct import map_distinct
+
 # Matching column → what it holds. The order is the order of the table.
 FEATURES: dict[str, str] = {
     "first_name_key": "given name, lower-case without accents",
@@ -86,10 +88,12 @@ def _soundex(values: pd.Series) -> pd.Series:
     commonest garbling of a name — a wrong vowel, a doubled or dropped letter — keeps its code.
     It is only used to choose which pairs to compare (blocking), never as evidence.
     """
-    distinct = pd.Series(values.dropna().unique())
-    letters = distinct.astype(str).str.replace(r"[^a-z]", "", regex=True)
-    codes = letters.map(lambda w: jellyfish.soundex(w) if w else None)
-    return values.map(pd.Series(codes.to_numpy(), index=distinct.to_numpy()))
+    return map_distinct(
+        values,
+        lambda names: names.str.replace(r"[^a-z]", "", regex=True).map(
+            lambda w: jellyfish.soundex(w) if isinstance(w, str) and w else None
+        ),
+    )
 
 
 def _name_words(first_name_key: pd.Series, last_name_key: pd.Series) -> np.ndarray:
@@ -126,9 +130,7 @@ def _nullable(values: pd.Series | np.ndarray) -> np.ndarray:
 
 def _first_word(values: pd.Series) -> pd.Series:
     """First word of each value, split once per distinct value."""
-    distinct = pd.Series(values.dropna().unique())
-    first = distinct.str.split(" ", n=1).str[0]
-    return values.map(pd.Series(first.to_numpy(), index=distinct.to_numpy()))
+    return map_distinct(values, lambda names: names.str.split(" ", n=1).str[0])
 
 
 def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
@@ -170,23 +172,17 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
         "postcode": _postcode(clean),
         "city": _text_key(clean["city_std"]),
         "job_title": _text_key(clean["job_title"]),
-        "country": clean["country_std"] if "country_std" in clean else None,
+        "country": clean["country_std"] if "country_std" in clean else pd.Series(None, index=clean.index, dtype=object),
     }
     data = {"unique_id": clean["record_key"].to_numpy(), "source": clean["source"].to_numpy()}
     for col in FEATURES:
-        if col == "name_words":
-            data[col] = _name_words(first_name_key, last_name_key)
-        elif columns.get(col) is not None:
-            data[col] = _nullable(columns[col])
-        elif col == "country":
-            data[col] = np.full(len(clean), None, dtype=object)
+        data[col] = _name_words(first_name_key, last_name_key) if col == "name_words" else _nullable(columns[col])
     return pd.DataFrame(data)
 
 
 def _iso_dates(dates: pd.Series) -> pd.Series:
     """Dates as ISO text, formatted once per distinct date."""
-    distinct = pd.Series(dates.dropna().unique())
-    return dates.map(pd.Series(distinct.dt.strftime("%Y-%m-%d").to_numpy(), index=distinct.to_numpy()))
+    return map_distinct(dates, lambda days: pd.to_datetime(days).dt.strftime("%Y-%m-%d"))
 
 
 def present_features(table: pd.DataFrame, min_fill: float = MIN_FILL) -> list[str]:

@@ -144,6 +144,11 @@ def linked_pairs(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return pairs.loc[(pairs["match_probability"] >= threshold) & ~pairs["vetoed"]]
 
 
+def _edge_ends(index: pd.Index, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in `index` of each pair's two records (-1 for a record not in it)."""
+    return index.get_indexer(edges["unique_id_l"].astype(str)), index.get_indexer(edges["unique_id_r"].astype(str))
+
+
 def cluster_records(record_ids: pd.Series, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Connected components over the linked pairs: one row per record (`unique_id`, `cluster_id`).
 
@@ -155,8 +160,7 @@ def cluster_records(record_ids: pd.Series, pairs: pd.DataFrame, threshold: float
     ids = np.sort(pd.unique(record_ids.astype(str).to_numpy(dtype=object)))
     index = pd.Index(ids)
     edges = linked_pairs(pairs, threshold)
-    left = index.get_indexer(edges["unique_id_l"].astype(str))
-    right = index.get_indexer(edges["unique_id_r"].astype(str))
+    left, right = _edge_ends(index, edges)
     if (left < 0).any() or (right < 0).any():
         raise RuntimeError("scored pairs name records that are not among the clean records")
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(len(ids), len(ids)))
@@ -182,7 +186,7 @@ def record_links(clean: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFram
     cluster_code, _ = pd.factorize(cluster_id)
     size = np.bincount(cluster_code)[cluster_code]
     edges = linked_pairs(pairs, threshold)
-    ends = np.concatenate([index.get_indexer(edges["unique_id_l"].astype(str)), index.get_indexer(edges["unique_id_r"].astype(str))])
+    ends = np.concatenate(_edge_ends(index, edges))
     prob = np.tile(edges["match_probability"].to_numpy(dtype="float64"), 2)
     best = np.full(len(index), np.nan)
     if len(ends):
