@@ -33,6 +33,7 @@ def registry(data: Path) -> dict:
             {
                 "name": "historical",
                 "path": str(data),
+                "allow_outside": True,
                 "format": "parquet",
                 "kind": "people",
                 "id_column": "unique_id",

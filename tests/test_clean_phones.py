@@ -50,7 +50,7 @@ CASES = [
     ("+49 (0)30 1234567", "DE", "+49301234567", True, "fixed_line", "DE", None),
     ("+34 612 345 678", None, "+34612345678", True, "mobile", "ES", None),
     ("0034 612 345 678", None, "+34612345678", True, "mobile", "ES", None),
-    ("612345678", None, None, False, None, None, "no country"),
+    ("612345678", None, None, None, None, None, "no country"),  # cannot be judged: validity null
     ("＋34 612 345 678", "ES", "+34612345678", True, "mobile", "ES", None),  # full-width plus
     ("1-800-FLOWERS", "US", "+18003569377", True, "toll_free", "US", None),  # vanity number
     ("612 345 67", "ES", None, False, None, None, "too short"),
@@ -75,7 +75,8 @@ def results() -> pd.DataFrame:
 def test_hard_cases(results, pos):
     _, _, std, valid, kind, country, issue = CASES[pos]
     row = results.iloc[pos]
-    assert (row.phone_std, bool(row.phone_valid), row.phone_type, row.phone_country, row.phone_issue) == (
+    got_valid = None if pd.isna(row.phone_valid) else bool(row.phone_valid)
+    assert (row.phone_std, got_valid, row.phone_type, row.phone_country, row.phone_issue) == (
         std, valid, kind, country, issue)
 
 
@@ -162,7 +163,7 @@ def test_agreement_with_phonenumbers_on_generated_numbers(monkeypatch):
     monkeypatch.setattr(phones, "_fallback_one", lambda t, r: calls.append(t) or real_fallback(t, r))
 
     out = standardise_phones(sample.phone, sample.country)
-    got = list(zip(out.phone_std, out.phone_valid.astype(bool), out.phone_type, out.phone_country))
+    got = list(zip(out.phone_std, out.phone_valid.fillna(False).astype(bool), out.phone_type, out.phone_country))
     expected = [libphonenumber_says(t, r) for t, r in zip(sample.phone, sample.country)]
     same = np.array([g == e for g, e in zip(got, expected)])
     assert same.mean() >= 0.995, [(t, g, e) for t, g, e in zip(sample.phone, got, expected) if g != e][:10]
@@ -195,9 +196,17 @@ def test_index_preserved_and_raw_untouched():
     pd.testing.assert_series_equal(raw, before)
     assert out.loc[7].to_dict() == out.loc[1].to_dict()
     assert out.loc[5, "phone_std"] == "+34612345678"  # a number typed as a number
-    assert out.phone_valid.dtype == bool
+    assert out.phone_valid.dtype == "boolean"  # three-valued: null = cannot be judged
 
 
 def test_empty_input():
     out = standardise_phones(pd.Series([], dtype=object), pd.Series([], dtype=object))
     assert len(out) == 0 and list(out.columns) == COLUMNS
+
+
+def test_a_number_longer_than_e164_allows_gets_no_standard_form():
+    """E.164 has at most 15 digits; German metadata calls some longer strings 'possible'."""
+    out = standardise_phones(pd.Series(["16 00 55 50 11 05 27 3", "+49 30 123456"]), pd.Series(["DE", "DE"]))
+    assert out["phone_std"].tolist() == [None, "+4930123456"]
+    assert out["phone_issue"].tolist() == ["too long", None]
+    assert not out["phone_valid"].iloc[0] and not pd.isna(out["phone_valid"].iloc[0])

@@ -49,9 +49,9 @@ CASES = [
     ("00000", "US", "00000", False, "placeholder"),
     ("1012 ab", "NL", "1012 AB", True, None),
     ("k1a0b1", "CA", "K1A 0B1", True, None),
-    ("12345", "ZZ", "12345", True, "unchecked_format"),
+    ("12345", "ZZ", "12345", None, "unchecked_format"),  # no rules: cannot be checked
     ("ABC", "XX", "ABC", False, "bad_format"),
-    ("12345", None, "12345", True, "no_country"),
+    ("12345", None, "12345", None, "no_country"),
     (None, "ES", None, False, "missing"),
     ("N/A", "GB", None, False, "missing"),
 ]
@@ -61,7 +61,8 @@ CASES = [
 def test_postcode_rules(raw, country, std, valid, issue) -> None:
     out = standardise_postcodes(pd.Series([raw], dtype=object), pd.Series([country], dtype=object))
     assert out.loc[0, "postcode_std"] == std
-    assert bool(out.loc[0, "postcode_valid"]) is valid
+    got = out.loc[0, "postcode_valid"]
+    assert (None if pd.isna(got) else bool(got)) is valid
     assert out.loc[0, "postcode_issue"] == issue
 
 
@@ -71,7 +72,7 @@ def test_whole_column_at_once_matches_one_by_one() -> None:
     country = pd.Series([c[1] for c in CASES], dtype=object, index=raw.index)
     out = standardise_postcodes(raw, country)
     assert out["postcode_std"].tolist() == [c[2] for c in CASES]
-    assert out["postcode_valid"].tolist() == [c[3] for c in CASES]
+    assert [None if pd.isna(v) else v for v in out["postcode_valid"]] == [c[3] for c in CASES]
     assert out["postcode_issue"].tolist() == [c[4] for c in CASES]
 
 

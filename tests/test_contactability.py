@@ -45,11 +45,11 @@ def records(*rows: dict) -> pd.DataFrame:
     """Clean records with person_id, standardised from raw values like stage 02 does.
 
     Each row: person_id, record_key, and any of first_name, last_name, email, phone,
-    address_line1, postcode, city, country, updated (record_updated_at), email_opt_in,
-    phone_opt_in, mail_opt_in (True/False/None).
+    address_line1, postcode, city, country, updated (record_updated_at), signup (signup_date),
+    email_opt_in, phone_opt_in, mail_opt_in (True/False/None).
     """
     cols = ["person_id", "record_key", "first_name", "last_name", "email", "phone", "address_line1", "postcode",
-            "city", "country", "updated", "email_opt_in", "phone_opt_in", "mail_opt_in"]
+            "city", "country", "updated", "signup", "email_opt_in", "phone_opt_in", "mail_opt_in"]
     raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype(object)
     raw["country"] = raw["country"].fillna("ES")
     iso = standardise_countries(raw["country"])["country_std"]
@@ -68,8 +68,9 @@ def records(*rows: dict) -> pd.DataFrame:
     out["extracted_at"] = pd.Timestamp("2026-11-01", tz="UTC")
     out["record_updated_at_std"] = updated.astype("datetime64[ms]")
     out["record_updated_at_valid"] = updated.notna()
-    out["signup_date_std"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ms]")
-    out["signup_date_valid"] = False
+    signup = pd.to_datetime(raw["signup"])
+    out["signup_date_std"] = signup.astype("datetime64[ms]")
+    out["signup_date_valid"] = signup.notna()
     for flag in ("email_opt_in", "phone_opt_in", "mail_opt_in"):
         out[f"{flag}_std"] = raw[flag].astype("boolean")
     return out
@@ -263,12 +264,27 @@ def unsubscribe(at: str | None, channel: str = "email", reason: str = "unsubscri
     return {"source": "desk", "channel": channel, "reason": reason, "email": JOSE["email"], "event_at": at}
 
 
-def test_a_later_opt_in_after_an_unsubscribe_makes_the_channel_contactable_again():
-    recs = records({**JOSE, "updated": "2025-03-01", "email_opt_in": True})
+def test_a_sign_up_after_an_unsubscribe_makes_the_channel_contactable_again():
+    recs = records({**JOSE, "updated": "2025-06-01", "signup": "2025-03-01", "email_opt_in": True})
     res = run(recs, suppressions(unsubscribe("2024-01-01")))
     email = cell(res, "P1", "email")
     assert (email["contactable"], email["reason"], email["evidence_source"]) == (True, "opted_in", "crm:1")
     assert email["decided_at"] == pd.Timestamp("2025-03-01")
+
+
+def test_an_old_opt_in_on_a_record_updated_for_another_reason_never_overturns_an_unsubscribe():
+    """Issue 16 case 6: unsubscribed 2022-05-01; the record's old `Y` was last touched 2024-01-15 (a new
+    phone) — that date says nothing about consent, so the unsubscribe stands. So does export time."""
+    for record in ({**JOSE, "updated": "2024-01-15", "email_opt_in": True},
+                   {**JOSE, "updated": None, "email_opt_in": True},
+                   {**JOSE, "updated": "2024-01-15", "signup": "2019-03-01", "email_opt_in": True}):
+        email = cell(run(records(record), suppressions(unsubscribe("2022-05-01"))), "P1", "email")
+        assert (email["contactable"], email["reason"]) == (False, "unsubscribe"), record
+
+
+def test_an_undated_opt_in_still_counts_where_nobody_objected():
+    email = cell(run(records({**JOSE, "updated": None, "email_opt_in": True}), suppressions()), "P1", "email")
+    assert (email["contactable"], email["reason"]) == (True, "opted_in")
 
 
 def test_an_unsubscribe_after_the_opt_in_or_on_the_same_day_wins():
@@ -307,7 +323,7 @@ def test_do_not_call_wins_over_a_later_opt_in():
 def test_do_not_call_taken_out_of_always_win_is_an_ordinary_dated_opt_out():
     doc = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     doc["always_win"] = ["erasure", "deceased", "mail_preference"]
-    recs = records({**JOSE, "updated": "2026-10-01", "phone_opt_in": True})
+    recs = records({**JOSE, "updated": "2026-10-01", "signup": "2026-10-01", "phone_opt_in": True})
     res = run(recs, suppressions({"source": "dnc", "reason": "do_not_call", "phone": "+34612345678",
                                   "event_at": "2019-01-01"}), rules=rules_from_dict(doc))
     assert cell(res, "P1", "phone")["reason"] == "opted_in"
@@ -446,6 +462,7 @@ records_st = st.lists(st.fixed_dictionaries({
     "person": st.sampled_from(PEOPLE), "second_email": st.booleans(), "day": st.sampled_from(DAYS),
     "email_opt_in": st.sampled_from([True, False, None]), "phone_opt_in": st.sampled_from([True, False, None]),
     "mail_opt_in": st.sampled_from([True, False, None]), "landline": st.booleans(),
+    "signup": st.sampled_from([*DAYS, None]),
 }), min_size=1, max_size=6)
 suppressions_st = st.lists(st.fixed_dictionaries({
     "person": st.sampled_from(PEOPLE), "reason": st.sampled_from(sorted(SUPPRESSION_REASONS)),
@@ -463,7 +480,8 @@ def _world(recs_spec: list[dict], sups_spec: list[dict]):
                      "email": MAILBOX[p][1] if r["second_email"] else MAILBOX[p][0],
                      "phone": "912 345 678" if r["landline"] else MOBILE[p][3:],
                      "address_line1": f"Calle Mayor {i + 1}", "postcode": "28013", "city": "Madrid",
-                     "updated": r["day"], "email_opt_in": r["email_opt_in"], "phone_opt_in": r["phone_opt_in"],
+                     "updated": r["day"], "signup": r.get("signup"),
+                     "email_opt_in": r["email_opt_in"], "phone_opt_in": r["phone_opt_in"],
                      "mail_opt_in": r["mail_opt_in"]})
     sups = []
     for s in sups_spec:
@@ -521,10 +539,10 @@ def test_a_suppressed_contact_is_never_contactable(recs_spec, sups_spec):
             if reason in RULES.always_win:  # registers, erasure, deceased: never
                 assert not got["contactable"], (reason, channel)
                 continue
-            if got["contactable"]:  # unsubscribe / complaint: only a strictly later opt-in reopens
+            if got["contactable"]:  # unsubscribe / complaint: only an opt-in signed up strictly later reopens
                 flag = RULES.channels[channel].consent_flag
                 mine = recs[recs["person_id"] == p]
-                later = mine[mine[f"{flag}_std"].fillna(False).astype(bool)]["record_updated_at_std"]
+                later = mine[mine[f"{flag}_std"].fillna(False).astype(bool)]["signup_date_std"]  # never the update time
                 assert s["day"] is not None and (later > pd.Timestamp(s["day"])).any(), (reason, channel)
     # a bounced mailbox is never the contact, for anyone
     contacts = table.xs("email", level="channel")["contact"].dropna()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, edit_registry
-from helpers.gates import GateFailed, load_suite_spec, run_gate
+from helpers.gates import GateFailed, gate_table, load_suite_spec, run_gate
 from helpers.runner import RunOptions, run
 
 
@@ -51,9 +51,9 @@ def two_stage_project(mini_project: Path) -> Path:
     return mini_project
 
 
-def _run(project: Path, run_id: str) -> tuple[int, str]:
+def _run(project: Path, run_id: str, overrides: dict | None = None) -> tuple[int, str]:
     out = io.StringIO()
-    return run(project, RunOptions(run_id=run_id), out=out), out.getvalue()
+    return run(project, RunOptions(run_id=run_id, overrides=overrides or {}), out=out), out.getvalue()
 
 
 def test_good_batch_passes_both_gates(two_stage_project):
@@ -64,14 +64,42 @@ def test_good_batch_passes_both_gates(two_stage_project):
         "passed", "passed"]
 
 
-def test_bad_batch_trips_the_clean_gate_and_stops_the_run(two_stage_project, mini_sources):
+def _bad_batch(mini_sources):
     # emails that look like emails to the raw gate (an @) but are not usable: no domain
     bad = mini_sources.parent / "bad_batch.csv"
     bad.write_text("id,name,email\n" + "".join(f"{i},Person {i},user{i}@nowhere\n" for i in range(40)))
     edit_registry(mini_sources, lambda d: d["sources"].append(
         {"name": "bad_batch", "path": "bad_batch.csv", "format": "csv", "kind": "people", "id_column": "id",
          "extracted_at": "2026-11-14T00:00:00Z", "columns": {"full_name": "name", "email": "email"}}))
+
+
+def test_bad_batch_warns_and_the_run_goes_on(two_stage_project, mini_sources):
+    """A share of unusable emails is a data-quality warning, not a broken run (issue 13)."""
+    _bad_batch(mini_sources)
     code, text = _run(two_stage_project, "bad")
+    assert code == 0, text
+    assert "warning: expect_column_values_to_be_in_set(email_valid) on clean_records" in text
+    manifest = json.loads((two_stage_project / "data/processed/bad/run_manifest.json").read_text())
+    assert manifest["status"] == "passed"
+    assert [(w["stage"], w["expectation"]) for w in manifest["warnings"]] == [
+        ("02_clean_standardise", "expect_column_values_to_be_in_set(email_valid)")]
+    page = (two_stage_project / "reports/bad/02_clean_standardise.html").read_text()
+    # the box comes first in the page body, before the first cell
+    assert page.index("<body") < page.index("clientela-warnings") < page.index('class="jp-Cell ')
+    assert "1 warning" in (two_stage_project / "reports/bad/index.html").read_text()
+
+
+def test_a_user_made_critical_threshold_stops_the_run(two_stage_project, mini_sources):
+    """Setting a threshold's severity to critical in one's own suite makes it stop the run."""
+    _bad_batch(mini_sources)
+    suites = two_stage_project / "my_expectations"
+    shutil.copytree(ROOT / "expectations", suites)
+    path = suites / "clean_records.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, _, tail = text.partition("column: email_valid")
+    path.write_text(head.rsplit("severity: warning", 1)[0] + "severity: critical" + head.rsplit("severity: warning", 1)[1]
+                    + "column: email_valid" + tail, encoding="utf-8")
+    code, text = _run(two_stage_project, "bad", {"expectations_dir": str(suites)})
     assert code == 1
     assert "02_clean_standardise FAILED" in text
     assert "gate 'clean_records' failed" in text
@@ -80,15 +108,17 @@ def test_bad_batch_trips_the_clean_gate_and_stops_the_run(two_stage_project, min
     assert manifest["status"] == "failed" and manifest["latest"] is False
 
 
-def test_bad_batch_trips_the_raw_gate_in_stage_01(two_stage_project, mini_sources):
-    # a registry that maps the wrong column to email: names where emails should be
-    edit_registry(mini_sources, lambda d: d["sources"][0]["columns"].update(email="FIRST_NAME"))
-    edit_registry(mini_sources, lambda d: d["sources"][1]["columns"].update(email="first_name"))
-    code, text = _run(two_stage_project, "wrongmap")
+def test_a_broken_contract_stops_the_run_in_stage_01(two_stage_project, mini_sources):
+    # a source whose records have no id and no lineage cannot pass: the raw gate's critical part
+    suites = two_stage_project / "my_expectations"
+    shutil.copytree(ROOT / "expectations", suites)
+    path = suites / "raw_records.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("min_value: 1}", "min_value: 1000000}", 1), encoding="utf-8")
+    code, text = _run(two_stage_project, "tiny", {"expectations_dir": str(suites)})
     assert code == 1
     assert "01_ingest_profile FAILED" in text and "gate 'raw_records' failed" in text
-    assert "expect_column_values_to_match_regex(email)" in text
-    assert not (two_stage_project / "reports" / "wrongmap" / "02_clean_standardise.ipynb").exists()
+    assert "expect_table_row_count_to_be_between(table)" in text
+    assert not (two_stage_project / "reports" / "tiny" / "02_clean_standardise.ipynb").exists()
 
 
 def test_gate_reads_only_the_columns_its_suite_names():
@@ -126,3 +156,86 @@ def test_gate_frame_keeps_every_column_name_for_shape_expectations_and_the_value
     frame = gate_frame(df, spec)
     assert list(frame.columns) == list(df.columns)
     assert "secret" not in frame["z"].tolist()  # a placeholder: shape only
+
+
+def _suite(tmp_path, expectations, **extra):
+    import yaml
+
+    spec = {"name": "t", **extra, "expectations": expectations}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return tmp_path
+
+
+def test_warning_severity_reports_but_does_not_stop(tmp_path):
+    suites = _suite(tmp_path, [
+        {"type": "expect_column_values_to_not_be_null", "severity": "warning", "kwargs": {"column": "a", "mostly": 0.99},
+         "meta": {"why": "business threshold"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "b"}},
+    ], min_rows=1)
+    df = pd.DataFrame({"a": [None] * 10 + ["x"] * 40, "b": range(50)})
+    result = run_gate(df, "t", suites, tmp_path / "report")
+    assert result.success
+    result.raise_if_failed()
+    warnings = result.warnings()
+    assert [w["expectation"] for w in warnings] == ["expect_column_values_to_not_be_null(a)"]
+    assert "10 unexpected (20.00%)" in warnings[0]["detail"]
+    assert gate_table(result).loc["expect_column_values_to_not_be_null(a)", "result"] == "⚠ warning"
+
+
+def test_critical_failure_stops_even_beside_warnings(tmp_path):
+    suites = _suite(tmp_path, [
+        {"type": "expect_column_values_to_not_be_null", "severity": "warning", "kwargs": {"column": "a"}},
+        {"type": "expect_column_values_to_not_be_null", "severity": "critical", "kwargs": {"column": "b"}},
+    ])
+    result = run_gate(pd.DataFrame({"a": [None, 1], "b": [None, 1]}), "t", suites, tmp_path / "report")
+    assert not result.success
+    with pytest.raises(GateFailed, match=r"(?s)failed 1 of 2 .*not_be_null\(b\)"):
+        result.raise_if_failed()
+
+
+def test_a_share_of_few_rows_is_not_judged(tmp_path):
+    """1 bad email in 6 rows is 17%, which says nothing about a source: below min_rows it is reported only."""
+    expectation = {"type": "expect_column_values_to_match_regex", "severity": "critical",
+                   "kwargs": {"column": "email", "regex": "@", "mostly": 0.95}}
+    df = pd.DataFrame({"email": ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "not an email"]})
+    small = run_gate(df, "t", _suite(tmp_path, [expectation], min_rows=30), tmp_path / "r1")
+    assert small.success
+    assert small.results.loc[0, "detail"].startswith("not judged: 6 values")
+    judged = run_gate(df, "t", _suite(tmp_path, [expectation], min_rows=5), tmp_path / "r2")
+    assert not judged.success  # the same rows are judged when the suite says 5 are enough
+
+
+def test_suite_severity_must_be_known(tmp_path):
+    suites = _suite(tmp_path, [{"type": "expect_column_values_to_not_be_null", "severity": "fatal", "kwargs": {"column": "a"}}])
+    with pytest.raises(ValueError, match="severity 'fatal' is not one of critical, warning, info"):
+        load_suite_spec("t", suites)
+
+
+def test_shipped_suites_give_every_expectation_a_severity():
+    from pathlib import Path
+
+    import yaml
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "expectations").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        load_suite_spec(spec["name"], path.parent)
+        missing = [e["type"] for e in spec["expectations"] if "severity" not in e]
+        assert not missing, f"{path.name}: no severity on {missing}"
+        # A business share threshold never stops a run by default (issue 13): only contracts are critical.
+        critical_shares = [e["type"] for e in spec["expectations"]
+                           if e["severity"] == "critical" and "mostly" in (e.get("kwargs") or {})]
+        assert not critical_shares, f"{path.name}: critical share thresholds {critical_shares}"
+
+
+def test_a_share_that_drops_since_the_last_good_run_is_a_drift_warning(two_stage_project, mini_sources):
+    with (two_stage_project / "config" / "pipeline.yaml").open("a", encoding="utf-8") as f:
+        f.write("drift_points: 10\n")
+    code, text = _run(two_stage_project, "before")
+    assert code == 0, text
+    _bad_batch(mini_sources)
+    code, text = _run(two_stage_project, "after")
+    assert code == 0, text
+    manifest = json.loads((two_stage_project / "data/processed/after/run_manifest.json").read_text())
+    drift = [w for w in manifest["warnings"] if w["expectation"] == "drift(valid email (of given))"]
+    assert len(drift) == 1 and drift[0]["stage"] == "02_clean_standardise"
+    assert "in run before" in drift[0]["detail"] and "points; warning above 10" in drift[0]["detail"]

@@ -101,13 +101,95 @@ def test_a_corrupt_file_names_the_source(mini_sources):
         ingest(load_registry(mini_sources, check_files=False))
 
 
-def test_unclosed_quote_is_quarantined_not_fatal(mini_sources):
+def test_unclosed_quote_on_a_whole_record_is_read_with_the_quote_as_text(mini_sources):
     with open(mini_sources.parent / "orders.csv", "a") as fh:
         fh.write('O3,E2,2026-03-01,"7.50,EUR\n')
     res = ingest(load_registry(mini_sources))
-    q = res.quarantine.query("source == 'shop_orders'")
-    assert len(q) == 1 and q["reason"].iloc[0].startswith("wrong field count")
-    assert len(res.tables["transactions"]) == 2
+    assert res.quarantine.query("source == 'shop_orders'").empty
+    orders = res.tables["transactions"]
+    assert orders["amount"].tolist() == ["19.90", "5.00", '"7.50']  # kept as written; stage 07 flags it
+    row = res.summary.set_index("source").loc["shop_orders"]
+    assert row["rows_repaired"] == 1 and row["lines"] == row["lines_accounted"] == 3
+
+
+def _people_csv(path, rows):
+    path.write_text("id,first_name,last_name,email\n" + "".join(rows), encoding="utf-8")
+
+
+def _one_source(mini_sources, name, path, kind="people", **extra):
+    columns = {"first_name": "first_name", "last_name": "last_name", "email": "email"}
+    entry = {"name": name, "path": path.name, "format": "csv", "kind": kind, "id_column": "id",
+             "extracted_at": "2026-11-01T00:00:00Z", "columns": columns, **extra}
+    edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
+    return load_registry(mini_sources)
+
+
+def test_an_unclosed_quote_in_a_people_file_no_longer_swallows_the_rows_after_it(mini_sources):
+    """Issue 16 case 2: a stray quote at line 50 of 470 made 420 rows one quarantine entry."""
+    rows = [f"{i},Name{i},Surname{i},p{i}@mail.es\n" for i in range(1, 471)]
+    rows[49] = '50,"Name50,Surname50,p50@mail.es\n'  # the quote never closes
+    path = mini_sources.parent / "people.csv"
+    _people_csv(path, rows)
+    res = ingest(_one_source(mini_sources, "people_file", path))
+    people = res.tables["people"].query("source == 'people_file'")
+    assert len(people) == 470
+    assert people.loc[people["source_record_id"] == "50", "first_name"].tolist() == ['"Name50']
+    row = res.summary.set_index("source").loc["people_file"]
+    assert row["lines"] == row["lines_accounted"] == 470
+
+
+def test_a_stray_quote_closed_by_another_one_lines_later_is_found_too(mini_sources):
+    rows = [f"{i},Name{i},Surname{i},p{i}@mail.es\n" for i in range(1, 41)]
+    rows[5] = '6,"Name6,Surname6,p6@mail.es\n'
+    rows[30] = '31,Name"31,Surname31,p31@mail.es\n'
+    rows[35] = '36,"Multi line\nname",Surname36,p36@mail.es\n'  # a real multi-line value stays one value
+    path = mini_sources.parent / "people.csv"
+    _people_csv(path, rows)
+    res = ingest(_one_source(mini_sources, "people_file", path))
+    people = res.tables["people"].query("source == 'people_file'")
+    assert len(people) == 40
+    assert people.loc[people["source_record_id"] == "36", "first_name"].tolist() == ["Multi line\nname"]
+    row = res.summary.set_index("source").loc["people_file"]
+    assert row["rows_repaired"] == 2 and row["lines"] == row["lines_accounted"] == 41
+
+
+def test_a_stray_quote_in_a_line_that_is_no_record_is_quarantined_naming_the_line(mini_sources):
+    rows = [f"{i},Name{i},Surname{i},p{i}@mail.es\n" for i in range(1, 21)]
+    rows[4] = '5,"Name5 Surname5 p5@mail.es\n'  # quote never closes and the line has 2 fields
+    path = mini_sources.parent / "people.csv"
+    _people_csv(path, rows)
+    res = ingest(_one_source(mini_sources, "people_file", path))
+    assert len(res.tables["people"].query("source == 'people_file'")) == 19
+    q = res.quarantine.query("source == 'people_file'")
+    assert q["source_row_number"].tolist() == [6]
+    assert q["reason"].iloc[0].startswith("unclosed quote: the '\"' on line 6 opens a value that never closes")
+
+
+def _unsubscribes(mini_sources, body: bytes):
+    path = mini_sources.parent / "unsubs.csv"
+    path.write_bytes(b"id,first_name,last_name,email,unsubscribed_at\n" + body)
+    return _one_source(mini_sources, "unsubs", path, kind="suppressions", channel="email", reason="unsubscribe",
+                       columns={"first_name": "first_name", "last_name": "last_name", "email": "email",
+                                "event_at": "unsubscribed_at"})
+
+
+def test_every_unsubscribe_is_read_despite_a_stray_quote_a_latin1_byte_or_an_extra_comma(mini_sources):
+    """Issue 16 case 1: an opt-out list is the one input where a dropped row is a legal problem."""
+    lines = [f"{i},Ana{i},Lopez{i},ana{i}@mail.es,2026-01-0{1 + i % 9}\n".encode() for i in range(1, 74)]
+    lines[4] = b'5,"Ana5,Lopez5,ana5@mail.es,2026-01-06\n'  # stray quote at the start of a name
+    lines[10] = "11,Jos\xe9,Lopez11,ana11@mail.es,2026-01-03\n".encode("latin-1")  # latin-1 byte under utf-8
+    lines[20] = b"21,Ana,Maria,Lopez21,ana21@mail.es,2026-01-04\n"  # an unquoted comma in the name
+    res = ingest(_unsubscribes(mini_sources, b"".join(lines)))
+    unsubs = res.tables["suppressions"].query("source == 'unsubs'")
+    assert sorted(unsubs["email"]) == sorted(f"ana{i}@mail.es" for i in range(1, 74))
+    assert set(unsubs["reason"]) == {"unsubscribe"} and set(unsubs["channel"]) == {"email"}
+    assert res.quarantine.query("source == 'unsubs'").empty
+
+
+def test_a_suppression_row_with_nothing_to_recover_stops_the_run_naming_file_and_line(mini_sources):
+    body = b"1,Ana,Lopez,ana1@mail.es,2026-01-01\n2,Luis,Perez,no email here,extra,field\n"
+    with pytest.raises(IngestError, match=r"unsubs.csv \(source 'unsubs'\) line 3: wrong field count"):
+        ingest(_unsubscribes(mini_sources, body))
 
 
 def test_single_people_source_registry(mini_sources):
@@ -138,3 +220,95 @@ def test_wrong_field_counts_in_a_file_parsed_in_parallel_blocks_keep_their_lines
     assert first["source_row_number"].tolist() == bad_lines
     assert all(r.reset_index(drop=True).equals(first.reset_index(drop=True)) for r in runs[1:])
     assert first["reason"].str.startswith("wrong field count").all()
+
+
+def test_composed_columns_join_non_empty_parts_in_every_format(mini_sources):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = mini_sources.parent
+    pq.write_table(
+        pa.table({"id": ["P1", "P2", "P3"], "num": ["12", None, " "], "street": ["Via Roma", "Rua Augusta", ""],
+                  "flat": [3, None, None]}),
+        folder / "people.parquet",
+    )
+
+    def change(d):
+        d["sources"][0]["columns"]["address_line1"] = ["TOWN", "COUNTRY"]  # csv
+        d["sources"][1]["columns"]["address_line1"] = ["address.line1", "address.zip"]  # jsonl, dotted
+        d["sources"][2]["columns"]["full_name"] = ["Lead #", "Name"]  # xlsx, a number cell too
+        d["sources"].append({"name": "pq", "path": "people.parquet", "format": "parquet", "kind": "people",
+                             "id_column": "id", "extracted_at": "2026-11-01T00:00:00Z",
+                             "columns": {"address_line1": ["num", "street", "flat"]}})
+
+    edit_registry(mini_sources, change)
+    people = ingest(load_registry(mini_sources)).tables["people"]
+    line1 = people.groupby("source")["address_line1"].apply(list)
+    assert line1["crm"] == ["Madrid ES", "Sevilla ES", "São Paulo BR", "Roma IT"]
+    assert line1["shop"] == ["Calle Mayor 5 28013", "1 High St SW1A 1AA"]
+    assert line1["pq"] == ["12 Via Roma 3", "Rua Augusta", None]  # empty parts skipped, all empty -> null
+    assert people.query("source == 'leads'")["full_name"].tolist() == ["1 GARCIA, José", "2 Kate Jones", "3 Bill Gates"]
+
+
+def test_per_column_date_formats_reach_the_source_summary(mini_sources):
+    from helpers.ingest import date_format_per_row
+
+    edit_registry(mini_sources, lambda d: d["sources"][0].update(date_formats={"date_of_birth": "%Y%m%d"}))
+    summary = ingest(load_registry(mini_sources)).summary
+    sources = pd.Series(["crm", "shop", "crm", "nowhere"], index=[10, 11, 12, 13])
+    dob = date_format_per_row(summary, sources, "date_of_birth")
+    assert dob.index.tolist() == [10, 11, 12, 13]
+    assert dob.tolist()[:3] == ["%Y%m%d", None, "%Y%m%d"] and pd.isna(dob[13])
+    assert date_format_per_row(summary, sources, "record_updated_at").tolist()[:3] == ["%d/%m/%Y", None, "%d/%m/%Y"]
+    # a summary from before date_formats existed still gives the source default
+    old = summary.drop(columns="date_formats")
+    assert date_format_per_row(old, sources, "date_of_birth").tolist()[:3] == ["%d/%m/%Y", None, "%d/%m/%Y"]
+
+
+def _workbook(path, sheets: dict, merges=()):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            ws.write_row(r, 0, row)
+        for (r0, c0, r1, c1, value) in (merges if name == next(iter(sheets)) else ()):
+            ws.merge_range(r0, c0, r1, c1, value)
+    wb.close()
+
+
+def _xlsx_source(mini_sources, path, **extra):
+    entry = {"name": "book", "path": path.name, "format": "xlsx", "kind": "people", "id_column": "id",
+             "extracted_at": "2026-11-01T00:00:00Z", "columns": {"first_name": "name", "city": "city"}, **extra}
+    edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
+    return load_registry(mini_sources)
+
+
+def test_a_workbook_with_two_sheets_of_the_same_header_is_refused_without_sheet(mini_sources):
+    """Issue 16 case 4: the first sheet was an older copy; 60 of 65 rows were recorded nowhere."""
+    path = mini_sources.parent / "book.xlsx"
+    header = ["id", "name", "city"]
+    _workbook(path, {"Old copy": [header] + [[i, f"N{i}", "X"] for i in range(5)],
+                     "Customers": [header] + [[i, f"N{i}", "Y"] for i in range(65)]})
+    with pytest.raises(RegistryError, match=r"2 sheets with the same header \(Old copy, Customers\).*sheet:"):
+        ingest(_xlsx_source(mini_sources, path))
+    res = ingest(_xlsx_source(mini_sources, path, sheet="Customers"))
+    assert len(res.tables["people"].query("source == 'book'")) == 65
+
+
+def test_merged_cells_are_filled_down_not_blanked(mini_sources):
+    path = mini_sources.parent / "book.xlsx"
+    rows = [["id", "name", "city"], [1, "Ana", "Madrid"], [2, "Bo", None], [3, "Cy", None], [4, "Di", None]]
+    _workbook(path, {"Customers": rows, "Notes": [["anything else"]]}, merges=[(2, 2, 4, 2, "Lisboa")])
+    people = ingest(_xlsx_source(mini_sources, path)).tables["people"].query("source == 'book'")
+    assert people["city"].tolist() == ["Madrid", "Lisboa", "Lisboa", "Lisboa"]
+
+
+def test_a_whitespace_only_line_is_quarantined_once(mini_sources):
+    with open(mini_sources.parent / "orders.csv", "a") as fh:
+        fh.write("   \nO3,E2,2026-03-01,7.50,EUR\n")
+    res = ingest(load_registry(mini_sources))
+    q = res.quarantine.query("source == 'shop_orders'")
+    assert q["reason"].tolist() == ["empty line"] and q["source_row_number"].tolist() == [4]
+    assert len(res.tables["transactions"]) == 3

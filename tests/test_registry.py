@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from conftest import edit_registry
@@ -107,3 +110,87 @@ def test_not_a_registry(tmp_path):
     path.write_text("just: text\n")
     assert "top-level 'sources:' list" in problems(path)
     assert "does not exist" in problems(tmp_path / "nope.yaml")
+
+
+# --- composed columns and per-column date formats --------------------------------------------
+
+
+def test_composed_column_loads_and_each_part_is_checked(mini_sources):
+    def change(d):
+        d["sources"][0]["columns"]["address_line1"] = ["TOWN", "NO_SUCH"]
+        d["sources"][1]["columns"]["address_line1"] = ["address.line1", "address.city"]
+        d["sources"][2]["columns"]["full_name"] = ["Name"]  # a list of one is just that column
+
+    edit_registry(mini_sources, change)
+    msg = problems(mini_sources)
+    assert "1 problem(s)" in msg
+    assert "source 'crm'" in msg and "column 'NO_SUCH' mapped to 'address_line1'" in msg
+    edit_registry(mini_sources, lambda d: d["sources"][0]["columns"].pop("address_line1"))
+    reg = load_registry(mini_sources)
+    assert reg.get("shop").columns["address_line1"] == ("address.line1", "address.city")
+    assert reg.get("leads").columns["full_name"] == "Name"
+
+
+def test_composed_column_must_list_column_names(mini_sources):
+    edit_registry(mini_sources, lambda d: d["sources"][0]["columns"].update(address_line1=[]))
+    assert "'address_line1' must map to a column name (text) or a list" in problems(mini_sources)
+
+
+def test_per_column_date_formats(mini_sources):
+    edit_registry(mini_sources, lambda d: d["sources"][0].update(date_formats={"date_of_birth": "%Y%m%d"}))
+    crm = load_registry(mini_sources).get("crm")
+    assert crm.date_format_of("date_of_birth") == "%Y%m%d"
+    assert crm.date_format_of("record_updated_at") == "%d/%m/%Y"  # the source default
+
+
+def test_date_formats_refuses_unknown_unmapped_and_bad_formats(mini_sources):
+    def change(d):
+        d["sources"][0]["date_formats"] = {"email": "%Y", "signup_date": "%d.%m.%Y", "date_of_birth": "yyyymmdd"}
+        d["sources"][3]["date_formats"] = {"date_of_birth": "%Y"}
+
+    edit_registry(mini_sources, change)
+    msg = problems(mini_sources)
+    assert "source 'crm': date_formats gives a format for 'email', which is not a date column of kind 'people'" in msg
+    assert "'signup_date', which is not mapped in 'columns'" in msg
+    assert "date_formats.date_of_birth 'yyyymmdd' is not a strftime format" in msg
+    assert "source 'shop_orders': date_formats gives a format for 'date_of_birth'" in msg
+    assert "['transaction_at']" in msg
+
+
+def _csv_source(mini_sources, filename: str, data: bytes, **extra):
+    (mini_sources.parent / filename).write_bytes(data)
+    entry = {"name": "extra", "path": filename, "format": "csv", "kind": "people", "id_column": "id",
+             "extracted_at": "2026-11-01T00:00:00Z", "columns": {"first_name": "name", "email": "email"}, **extra}
+    edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
+    return mini_sources
+
+
+def test_small_registry_mistakes_get_a_clear_message(mini_sources):
+    """Issue 16 case 7: each refused with a message naming the source and what to do."""
+    from helpers.registry import RegistryError, load_registry
+
+    cases = {
+        "the file is empty (0 bytes)": b"",
+        "the header names ['email'] more than once": b"id,name,email,email\n1,Ana,a@b.es,c@d.es\n",
+    }
+    for expected, data in cases.items():
+        with pytest.raises(RegistryError, match=re.escape(expected)):
+            load_registry(_csv_source(mini_sources, "extra.csv", data))
+    # a byte-order mark under utf-8 is read, not refused
+    registry = load_registry(_csv_source(mini_sources, "extra.csv", b"\xef\xbb\xbfid,name,email\n1,Ana,a@b.es\n"))
+    assert registry.get("extra").path.name == "extra.csv"
+
+
+def test_registry_paths_stay_in_the_registry_folder_unless_allowed(mini_sources, tmp_path):
+    from helpers.registry import RegistryError, load_registry
+
+    outside = tmp_path.parent / "elsewhere.csv"
+    outside.write_text("id,name,email\n1,Ana,a@b.es\n", encoding="utf-8")
+    entry = {"name": "far", "path": str(Path("..") / ".." / outside.relative_to(tmp_path.parent)), "format": "csv",
+             "kind": "people", "id_column": "id", "extracted_at": "2026-11-01T00:00:00Z",
+             "columns": {"first_name": "name", "email": "email"}}
+    edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
+    with pytest.raises(RegistryError, match="leads outside"):
+        load_registry(mini_sources)
+    edit_registry(mini_sources, lambda d: d["sources"][1].update(allow_outside=True, path=str(outside)))
+    assert load_registry(mini_sources).get("far").path == outside.resolve()

@@ -87,15 +87,6 @@ def test_from_stage_reuses_latest_and_to_stage_does_not_move_latest(mini_project
     assert code == 2 and "no previous good run" in text
 
 
-def test_keep_runs_prunes_old_runs_but_never_latest(mini_project):
-    for i in range(4):
-        assert run_project(mini_project, run_id=f"run{i}")[0] == 0
-    kept = sorted(p.name for p in (mini_project / "data" / "processed").iterdir() if not p.is_symlink())
-    assert kept == ["run1", "run2", "run3"]  # keep_runs: 3
-    assert sorted(p.name for p in (mini_project / "reports").iterdir() if not p.is_symlink()) == kept
-    assert os.readlink(mini_project / "data/processed/latest") == "run3"
-
-
 def test_unknown_parameter_and_stage_are_refused(mini_project):
     code, text = run_project(mini_project, overrides={"treshold": 0.9})
     assert code == 2 and "treshold" in text and "known parameters" in text
@@ -121,3 +112,83 @@ def test_a_from_run_carries_the_reused_stages_pages(mini_project):
     stage = manifest(mini_project, "again")["stages"][0]
     assert stage["status"] == "reused" and stage["reused_from"] == "full"
     assert 'href="01_ingest_profile.html"' in (pages / "index.html").read_text()
+
+
+def _runs(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / "data" / "processed").iterdir() if p.is_dir() and not p.is_symlink())
+
+
+def test_keep_runs_keeps_good_backups_whatever_failed_in_between(mini_project):
+    """keep_runs counts good runs; a string of failed scheduled runs is pruned on its own and
+    never pushes the good backups out; `latest` is never deleted."""
+    keep = {"keep_runs": 2}
+    for i in range(2):
+        assert run_project(mini_project, run_id=f"good{i}", overrides=keep)[0] == 0
+    failing = add_failing_stage(mini_project)
+    for i in range(3):
+        assert run_project(mini_project, run_id=f"bad{i}", overrides=keep)[0] == 1
+    failing.unlink()
+    assert run_project(mini_project, run_id="good2", overrides=keep)[0] == 0
+    assert _runs(mini_project) == ["bad1", "bad2", "good1", "good2"]
+    assert sorted(p.name for p in (mini_project / "reports").iterdir() if not p.is_symlink()) == _runs(mini_project)
+    assert os.readlink(mini_project / "data/processed/latest") == "good2"
+
+
+def test_from_with_an_existing_run_id_never_rewrites_that_run(mini_project):
+    assert run_project(mini_project, run_id="good")[0] == 0
+    before = (mini_project / "data/processed/good/run_manifest.json").read_text()
+    failing = add_failing_stage(mini_project)
+    code, text = run_project(mini_project, run_id="good", from_stage="02")
+    assert code == 1
+    assert "run good is kept as it is" in text
+    assert (mini_project / "data/processed/good/run_manifest.json").read_text() == before
+    assert os.readlink(mini_project / "data/processed/latest") == "good"
+    failing.unlink()
+
+
+def test_a_killed_run_is_marked_killed_and_its_exports_moved_aside(mini_project):
+    assert run_project(mini_project, run_id="good")[0] == 0
+    dead = mini_project / "data/processed/dead"
+    (dead / "exports").mkdir(parents=True)
+    (dead / "exports" / "win_back.csv").write_text("email\nx@y.es\n")
+    (dead / "run_manifest.json").write_text(json.dumps(
+        {"run_id": "dead", "status": "running", "started_at": "2026-11-01T00:00:00+00:00",
+         "stages": [{"name": "07_segmentation", "status": "running"}]}))
+    code, text = run_project(mini_project, run_id="next")
+    assert code == 0, text
+    assert "run dead never finished" in text
+    m = manifest(mini_project, "dead")
+    assert m["status"] == "killed" and m["stages"][0]["status"] == "killed"
+    assert not (dead / "exports").exists() and (dead / "failed" / "exports" / "win_back.csv").exists()
+
+
+def test_a_failed_runs_exports_are_moved_under_failed(mini_project):
+    notebook = copy.deepcopy(FAILING_NOTEBOOK)
+    notebook["cells"][1]["source"] = (
+        "from pathlib import Path\n"
+        "out = Path(processed_dir) / run_id / 'exports'\n"
+        "out.mkdir(parents=True)\n"
+        "(out / 'win_back.csv').write_text('email\\n')\n"
+        "raise ValueError('stage 07 failed after writing half its lists')"
+    )
+    (mini_project / "notebooks" / "02_lists.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    code, text = run_project(mini_project, run_id="bad")
+    assert code == 1 and "exports moved under failed/" in text
+    run_dir = mini_project / "data/processed/bad"
+    assert not (run_dir / "exports").exists()
+    assert (run_dir / "failed" / "exports" / "win_back.csv").exists()
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_one_runs(mini_project):
+    from helpers.runner import run_lock
+
+    with run_lock(mini_project / "data" / "processed"):
+        code, text = run_project(mini_project, run_id="second")
+    assert code == 2 and "another clientela run is using" in text
+
+
+def test_processed_dir_that_is_a_file_is_refused_before_any_stage(mini_project, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    code, text = run_project(mini_project, run_id="x", overrides={"processed_dir": str(blocker)})
+    assert code == 2 and "is a file, not a folder" in text

@@ -1,4 +1,4 @@
-"""The `clientela` command: generate demo data, check a registry, run the pipeline."""
+"""The `clientela` command: generate demo data, propose and check a registry, run the pipeline."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     val.add_argument("--project", type=Path)
 
     sub.add_parser("stages", help="list the pipeline's stages").add_argument("--project", type=Path)
+
+    init = sub.add_parser("init", help="look at export files and write a proposed registry to review")
+    init.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="csv, jsonl, xlsx or parquet files")
+    init.add_argument("--out", type=Path, default=Path("sources.yaml"), help="registry to write (default sources.yaml)")
+    init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
@@ -95,6 +100,39 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    """Write the proposal, then validate it as `clientela validate` would, so the user sees at
+    once whether it runs as written or what to fix first."""
+    from helpers.init_registry import propose_registry
+    from helpers.registry import RegistryError, load_registry
+
+    missing = [str(p) for p in args.paths if not p.is_file()]
+    if missing:
+        print(f"clientela init: no such file(s): {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.out.exists() and not args.force:
+        print(f"clientela init: {args.out} exists; give another --out or --force to overwrite it", file=sys.stderr)
+        return 2
+    try:
+        text, proposals = propose_registry(args.paths, args.out)
+    except ValueError as exc:
+        print(f"clientela init: {exc}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"clientela init: proposed {len(proposals)} source(s) in {args.out}; review every '# guess' comment")
+    for p in proposals:
+        print(f"  {p.name:<22} {p.kind:<16} {p.sample.format:<8} {len(p.columns):>3} columns mapped, "
+              f"{len(p.unplaced)} not placed")
+    try:
+        load_registry(args.out)
+    except RegistryError as exc:
+        print(f"clientela init: the proposal does not validate yet:\n{exc}", file=sys.stderr)
+        return 0
+    print(f"  it passes `clientela validate --sources {args.out}` as written")
+    return 0
+
+
 def _stages(args: argparse.Namespace) -> int:
     from helpers import runner
 
@@ -104,7 +142,7 @@ def _stages(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"generate": _generate, "run": _run, "validate": _validate, "stages": _stages}
+COMMANDS = {"generate": _generate, "run": _run, "validate": _validate, "stages": _stages, "init": _init}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,6 +6,19 @@ not in code. A gate runs its suite through a GX checkpoint that also renders Dat
 run's reports folder; a failed gate raises `GateFailed` naming the table and each failed
 expectation, which the runner reports as the stage's reason for failing.
 
+Each expectation carries Great Expectations' own `severity`:
+
+- `critical` (GX's default): the pipeline or the data contract is broken — a required column,
+  a unique key, every row accounted for. A critical failure stops the run.
+- `warning`: a data-quality threshold (share of valid emails, surnames present). Real customer
+  data misses these all the time; the run goes on and the warning is shown at the top of the
+  stage page, in `index.html`, in the manifest and in the customer report.
+- `info`: shown in the stage's gate table only.
+
+A share needs enough rows to mean something: an expectation with `mostly` judged on fewer
+values than the suite's `min_rows` (default 30; an expectation's `meta: {min_rows: N}` overrides
+it) is reported as "not judged", whatever its share.
+
 GX is told to keep no sample of unexpected values (`partial_unexpected_count: 0`): the Data Docs
 sit next to the stage reports and must not carry personal data.
 """
@@ -23,6 +36,9 @@ import pandas as pd
 import yaml
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+IDENTIFIED_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
+SEVERITIES = ("critical", "warning", "info")
+DEFAULT_MIN_ROWS = 30
 
 
 class GateFailed(RuntimeError):
@@ -36,11 +52,20 @@ class GateResult:
     results: pd.DataFrame  # one row per expectation
     docs_index: Path | None
 
-    def failures(self) -> pd.DataFrame:
-        return self.results[~self.results["success"]]
+    def failures(self, severity: str | None = None) -> pd.DataFrame:
+        """Failed expectations, of one severity when given."""
+        failed = self.results[~self.results["success"]]
+        return failed if severity is None else failed[failed["severity"] == severity]
+
+    def warnings(self) -> list[dict[str, str]]:
+        """Failed warning-level expectations, as JSON-safe rows for the stage record and manifest."""
+        return [
+            {"table": self.table, "expectation": r["expectation"], "detail": r["detail"], "why": r["why"]}
+            for _, r in self.failures("warning").iterrows()
+        ]
 
     def message(self) -> str:
-        failed = self.failures()
+        failed = self.failures("critical")
         lines = [
             f"gate '{self.table}' failed {len(failed)} of {len(self.results)} expectations "
             f"(suite expectations/{self.table}.yaml):"
@@ -52,6 +77,7 @@ class GateResult:
         return "\n".join(lines)
 
     def raise_if_failed(self) -> "GateResult":
+        """Stop the stage when a critical expectation failed; warnings never stop it."""
         if not self.success:
             raise GateFailed(self.message())
         return self
@@ -64,9 +90,21 @@ def load_suite_spec(table: str, expectations_dir: str | Path) -> dict[str, Any]:
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(spec.get("expectations"), list) or not spec["expectations"]:
         raise ValueError(f"{path}: a suite needs a non-empty 'expectations:' list")
+    problems = []
+    min_rows = spec.get("min_rows", DEFAULT_MIN_ROWS)
+    if not isinstance(min_rows, int) or isinstance(min_rows, bool) or min_rows < 0:
+        problems.append(f"min_rows {min_rows!r} must be a whole number ≥ 0")
     for i, e in enumerate(spec["expectations"], start=1):
         if not isinstance(e, dict) or "type" not in e:
-            raise ValueError(f"{path}: expectation #{i} needs a 'type' (e.g. expect_column_values_to_not_be_null)")
+            problems.append(f"expectation #{i} needs a 'type' (e.g. expect_column_values_to_not_be_null)")
+            continue
+        unknown = set(e) - {"type", "kwargs", "meta", "severity"}
+        if unknown:
+            problems.append(f"expectation #{i} ({e['type']}): unknown key(s) {sorted(unknown)}; use type, kwargs, meta, severity")
+        if e.get("severity", "critical") not in SEVERITIES:
+            problems.append(f"expectation #{i} ({e['type']}): severity {e['severity']!r} is not one of {', '.join(SEVERITIES)}")
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
     return spec
 
 
@@ -165,7 +203,12 @@ def run_gate(
         gx.ExpectationSuite(
             name=table,
             expectations=[
-                {"type": e["type"], "kwargs": e.get("kwargs") or {}, "meta": e.get("meta") or {}}
+                {
+                    "type": e["type"],
+                    "kwargs": e.get("kwargs") or {},
+                    "meta": e.get("meta") or {},
+                    "severity": e.get("severity", "critical"),
+                }
                 for e in spec["expectations"]
             ],
             meta={"description": spec.get("description", "")},
@@ -188,24 +231,40 @@ def run_gate(
             name=f"{table}_checkpoint",
             validation_definitions=[validation],
             actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
-            result_format=RESULT_FORMAT,
+            # A table of facts about sources (no personal data) may name the rows that failed.
+            result_format=IDENTIFIED_FORMAT if spec.get("identify_rows_by") else RESULT_FORMAT,
         )
     )
     frame = gate_frame(df, spec)
     outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or None)
+    min_rows = int(spec.get("min_rows", DEFAULT_MIN_ROWS))
+    names = _row_names(df, spec)
     rows = []
     for run_result in outcome.run_results.values():
         for r in run_result.results:
-            rows.append(_result_row(r))
-    results = pd.DataFrame(rows)
+            rows.append(_result_row(r, min_rows, names))
+    results = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     docs = Path(report_dir) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return GateResult(table, bool(outcome.success), results, docs if docs.exists() else None)
+    success = not bool(((~results["success"]) & (results["severity"] == "critical")).any())
+    return GateResult(table, success, results, docs if docs.exists() else None)
 
 
-def _result_row(r: Any) -> dict[str, Any]:
+RESULT_COLUMNS = ["expectation", "severity", "success", "detail", "why", "kwargs"]
+
+
+def _row_names(df: pd.DataFrame, spec: dict[str, Any]) -> list[str] | None:
+    """The values naming each row (e.g. the source) when the suite says rows may be named."""
+    column = spec.get("identify_rows_by")
+    return None if not column or column not in df else [str(v) for v in df[column]]
+
+
+def _result_row(r: Any, min_rows: int = DEFAULT_MIN_ROWS, names: list[str] | None = None) -> dict[str, Any]:
     config = r.expectation_config
     kwargs = dict(config.kwargs)
     res = r.result or {}
+    meta = config.meta or {}
+    severity = getattr(config.severity, "value", None) or str(config.severity or "critical")
+    success = bool(r.success)
     target = kwargs.get("column") or ", ".join(kwargs.get("column_list") or []) or "table"
     if res.get("unexpected_count") is not None:
         pct = res.get("unexpected_percent") or 0.0
@@ -221,18 +280,38 @@ def _result_row(r: Any) -> dict[str, Any]:
         detail = f"could not be evaluated: {r.exception_info.get('exception_message')}"
     else:
         detail = ""
+    if names and res.get("unexpected_index_list"):
+        rows = [names[i] for i in res["unexpected_index_list"] if isinstance(i, int) and i < len(names)]
+        detail += f" — {', '.join(rows)}" if rows else ""
+    judged = _values_judged(res)
+    needed = int(meta.get("min_rows", min_rows))
+    if kwargs.get("mostly") is not None and judged is not None and judged < needed:
+        # A share of a handful of values says nothing about the data: 1 bad email in 6 is 17%.
+        success = True
+        detail = f"not judged: {judged:,} values, a share needs at least {needed:,} ({detail})"
     short = {k: v for k, v in kwargs.items() if k not in ("column", "column_list", "batch_id")}
     return {
         "expectation": f"{config.type}({target})",
-        "success": bool(r.success),
+        "severity": severity,
+        "success": success,
         "detail": detail,
-        "why": (config.meta or {}).get("why", ""),
+        "why": meta.get("why", ""),
         "kwargs": str(short) if short else "",
     }
 
 
+def _values_judged(res: dict[str, Any]) -> int | None:
+    """How many values a column expectation judged: rows in its domain less the nulls it skips."""
+    if res.get("element_count") is None:
+        return None
+    return int(res["element_count"]) - int(res.get("missing_count") or 0)
+
+
 def gate_table(result: GateResult) -> pd.DataFrame:
     """The compact view for the notebook: readable without internet, unlike the Data Docs CSS."""
-    view = result.results[["expectation", "success", "detail", "why"]].copy()
-    view["success"] = view["success"].map({True: "✔ pass", False: "✘ FAIL"})
-    return view.set_index("expectation")
+    view = result.results[["expectation", "severity", "success", "detail", "why"]].copy()
+    failed = {"critical": "✘ FAIL", "warning": "⚠ warning", "info": "ℹ info"}
+    view["success"] = [
+        "✔ pass" if ok else failed.get(sev, "✘ FAIL") for ok, sev in zip(view["success"], view["severity"])
+    ]
+    return view.rename(columns={"success": "result"}).set_index("expectation")

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
@@ -27,11 +27,12 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from helpers.background import in_background
-from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
+from helpers.registry import Registry, Source, _sheet_name, parse_timestamp, sheets_with_first_header
 from helpers.schema import QUARANTINE_COLUMNS, TABLE_BY_KIND, columns_for
 
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 _EMPTY_LINE = re.compile(r"\n(?=[ \t\r]*\n)")  # the newline before an empty line
+_BLANK_LINE = re.compile(r"(?m)^[ \t]+(?=\r?$)")  # the spaces of a whitespace-only line
 
 
 class IngestError(RuntimeError):
@@ -45,6 +46,9 @@ class SourceRead:
     source: Source
     frame: pd.DataFrame  # the source's own columns, all text, plus `_row` (1-based record number)
     quarantine: pd.DataFrame  # QUARANTINE_COLUMNS
+    lines: int | None = None  # physical data lines (CSV) or records (JSON lines, XLSX rows) in the file
+    lines_accounted: int | None = None  # lines that ended in a row read, a multi-line value or a quarantine entry
+    repaired: list[tuple[int, str]] = field(default_factory=list)  # (line, what was repaired) of rows read after a repair
 
 
 def empty_quarantine() -> pd.DataFrame:
@@ -145,6 +149,8 @@ def _split_off_bad_lines(src: Source, text: str, first_line: int) -> tuple[str, 
     for line in _lines_of(body, starts):
         if line + first_line - 1 not in blanked:
             rejects.append((line + first_line - 1, "empty line", "", None))
+    if starts:  # blank whitespace-only lines too, or the parser reports them a second time as bad rows
+        body = _BLANK_LINE.sub("", body)
     return text[:header_end] + body, rejects
 
 
@@ -175,6 +181,83 @@ def _line_positions(text: str, lines: list[str]) -> list[int]:
 # --- readers, one per format: each returns the source's columns as text plus `_row` ----------
 
 
+def _repair_stray_quotes(src: Source, text: str, n_fields: int) -> tuple[str, list, list]:
+    """Find quotes that open a value which swallows the records after it, and repair them.
+
+    CSV lets a quoted value run over several lines, so one stray `"` at the start of a name
+    turns every following line — up to the next quote, or the end of the file — into a single
+    value: hundreds of customers, or a whole opt-out list, vanish into one bad "row". A quote
+    that opens a real multi-line value is followed by lines that are parts of that value; a
+    stray one is followed by lines that are whole records (as many delimiters as a record has),
+    or by no closing quote at all.
+
+    Each stray line that splits into exactly the header's number of fields when its quotes are
+    taken literally is rewritten so that the parser reads it as it stands (reported as repaired);
+    any other stray line is blanked and quarantined, naming the line where the quote opened.
+    Lines are counted with Arrow (no Python loop over a million lines); only the few lines with
+    an odd number of quotes are looked at one by one.
+    """
+    if '"' not in text:
+        return text, [], []
+    lines = text.split("\n")
+    arr = pa.array(lines, type=pa.large_string())
+    quotes = pc.count_substring(arr, '"').to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(quotes % 2 == 1)
+    odd = odd[odd > 0]  # the header is the header
+    if not len(odd):
+        return text, [], []
+    delimiters = pc.count_substring(arr, src.delimiter).to_numpy(zero_copy_only=False)
+
+    def whole_record(k: int) -> bool:
+        return len(lines[k].rstrip("\r").split(src.delimiter)) == n_fields
+
+    stray: list[int] = []
+    i = 0
+    while i < len(odd):
+        start = int(odd[i])
+        close = int(odd[i + 1]) if i + 1 < len(odd) else None
+        if close is None:
+            swallowing = lines[start + 1:] != [] and any(l.strip() for l in lines[start + 1:]) or whole_record(start)
+        else:
+            between = delimiters[start + 1:close]
+            swallowing = bool((between >= n_fields - 1).any()) or (whole_record(start) and whole_record(close))
+        if swallowing:
+            stray.append(start)
+            i += 1  # the next odd line opens (or is) something of its own
+        else:
+            i += 2  # a real multi-line value: from here to its closing line
+    repaired, rejects = [], []
+    for k in stray:
+        line = lines[k].rstrip("\r")
+        fields = line.split(src.delimiter)
+        if len(fields) == n_fields:
+            out = io.StringIO()
+            csv.writer(out, delimiter=src.delimiter, lineterminator="").writerow(fields)
+            lines[k] = out.getvalue()
+            repaired.append((k + 1, 'a stray \'"\' in the row: read with the quote as text'))
+        else:
+            lines[k] = ""
+            rejects.append((k + 1, f'unclosed quote: the \'"\' on line {k + 1} opens a value that never closes, '
+                                   f"and without it the line has {len(fields)} fields (expected {n_fields})", line, None))
+    return "\n".join(lines), repaired, rejects
+
+
+def _lines_in_values(table: pa.Table) -> int:
+    """Line breaks inside the values of a parsed table: the extra lines multi-line values take."""
+    total = 0
+    for column in table.columns:
+        counts = pc.count_substring(column, "\n")
+        total += int(pc.sum(counts).as_py() or 0)
+    return total
+
+
+def _data_lines(text: str) -> int:
+    """Physical lines after the header, trailing blank lines not counted."""
+    body = text[text.find("\n") + 1:] if "\n" in text else ""
+    body = body.rstrip("\r\n \t")
+    return body.count("\n") + 1 if body else 0
+
+
 def read_csv(src: Source) -> SourceRead:
     text = _decode(src)
     text, rejects = _split_off_bad_lines(src, text, first_line=2)
@@ -182,6 +265,8 @@ def read_csv(src: Source) -> SourceRead:
     header = next(csv.reader([header_line.rstrip("\r")], delimiter=src.delimiter))
     names = [h.strip() for h in header]
     id_index = names.index(src.id_column) if src.id_column in names else None
+    text, repaired, stray_rejects = _repair_stray_quotes(src, text, len(names))
+    rejects += stray_rejects
 
     invalid: list = []
 
@@ -226,7 +311,10 @@ def read_csv(src: Source) -> SourceRead:
         )
     frame = table.to_pandas()
     frame["_row"] = np.arange(1, len(frame) + 1)
-    return SourceRead(src, frame, _quarantine(src, rejects))
+    lines = _data_lines(text)
+    quarantined_lines = sum(raw.count("\n") + 1 for _, _, raw, _ in rejects)
+    accounted = len(frame) + _lines_in_values(table) + quarantined_lines
+    return SourceRead(src, frame, _quarantine(src, rejects), lines, accounted, repaired)
 
 
 def read_jsonl(src: Source) -> SourceRead:
@@ -325,7 +413,10 @@ def read_xlsx(src: Source) -> SourceRead:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(src.path))
-    rows = wb.get_sheet_by_name(_sheet_name(wb.sheet_names, src.sheet)).to_python(skip_empty_area=False)
+    if src.sheet is None:
+        _refuse_ambiguous_sheets(src, wb)
+    sheet = wb.get_sheet_by_name(_sheet_name(wb.sheet_names, src.sheet))
+    rows = _fill_merged_cells(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
     if not rows:
         return SourceRead(src, pd.DataFrame({"_row": []}), empty_quarantine())
     header = [str(c).strip() for c in rows[0]]
@@ -336,6 +427,34 @@ def read_xlsx(src: Source) -> SourceRead:
     frame = pd.DataFrame({c: _cells_as_text(body[c]) for c in header})
     frame["_row"] = np.flatnonzero(~blank.to_numpy()) + 1
     return SourceRead(src, frame.reset_index(drop=True), _quarantine(src, rejects))
+
+
+def _refuse_ambiguous_sheets(src: Source, wb: object) -> None:
+    """Without `sheet:`, refuse a workbook where another sheet has the first one's header
+    (guessing the old copy lost 60 of 65 rows)."""
+    same = sheets_with_first_header(wb)
+    if len(same) > 1:
+        raise IngestError(
+            f"{src.label}: the workbook has {len(same)} sheets with the same header ({', '.join(same)}); "
+            f"say which one to read with sheet: in the registry (e.g. sheet: \"{same[0]}\")"
+        )
+
+
+def _fill_merged_cells(rows: list[list], merged: list) -> list[list]:
+    """Give every cell of a merged range the value of its top-left cell.
+
+    A spreadsheet shows a merged range as one value for all the rows it spans (a city merged
+    over five customers), but stores it only in the top-left cell; reading the rest as blank
+    would silently take the value from four of the five.
+    """
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                rows[r][c] = value
+    return rows
 
 
 def _cells_as_text(cells: pd.Series) -> pd.Series:
@@ -401,8 +520,9 @@ def to_canonical(read: SourceRead) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(frame)
     out: dict[str, object] = {}
     for col in columns_for(src.kind):
-        if col in src.columns and src.columns[col] in frame:
-            series = _text_column(frame[src.columns[col]])
+        parts = src.source_columns(col)
+        if parts and all(p in frame for p in parts):
+            series = _text_column(frame[parts[0]]) if len(parts) == 1 else _joined_columns(frame, parts)
             if col in src.values:
                 recoded = series.map(src.values[col])
                 series = recoded.where(recoded.notna(), series)
@@ -422,7 +542,83 @@ def to_canonical(read: SourceRead) -> tuple[pd.DataFrame, pd.DataFrame]:
         ids[missing] = ["row-" + str(r) for r in rows[missing]]
     table["source_record_id"] = ids.to_numpy()
     table["extracted_at"] = pd.Timestamp(resolve_extracted_at(src, frame))
-    return table[columns_for(src.kind)], read.quarantine
+    table, quarantine = table[columns_for(src.kind)], read.quarantine
+    if src.kind == "suppressions":
+        table, quarantine = recover_suppressions(src, table, quarantine)
+    return table, quarantine
+
+
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w@.])\+?\d[\d ().-]{5,18}\d(?![\w@])")
+
+
+def recover_suppressions(src: Source, table: pd.DataFrame, quarantine: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the email (and phone) out of suppression rows that could not be parsed.
+
+    An opt-out list is the one input where a dropped row is a legal problem: an unsubscribe
+    lost to a bad byte or an unquoted comma in the name leaves that person on every email list.
+    The address is still findable in the raw text, so each unreadable row that holds one (or a
+    phone, for a list that maps phones) becomes a suppression row with what could be read, the
+    list's constants and lineage; the rest stays quarantined (and stops the run, see
+    `check_suppressions_read`). Rows are few, so this loop over them is cheap.
+    """
+    if quarantine.empty:
+        return table, quarantine
+    want_email = bool(src.source_columns("email"))
+    want_phone = bool(src.source_columns("phone"))
+    rows, kept = [], []
+    for i, q in enumerate(quarantine.itertuples(index=False)):
+        raw = q.raw or ""
+        emails = _EMAIL_IN_TEXT.findall(raw) if want_email else []
+        phones = _PHONE_IN_TEXT.findall(raw) if want_phone and not emails else []
+        if not emails and not phones:
+            kept.append(i)
+            continue
+        row = {c: src.constants.get(c) for c in columns_for(src.kind)}
+        row.update(source=src.name, source_record_id=q.source_record_id or f"line-{q.source_row_number}",
+                   source_row_number=q.source_row_number, email=emails[0] if emails else None,
+                   phone=phones[0].strip() if phones else None)
+        rows.append(row)
+    if not rows:
+        return table, quarantine
+    recovered = pd.DataFrame(rows, columns=columns_for(src.kind))
+    recovered["extracted_at"] = table["extracted_at"].iloc[0] if len(table) else pd.Timestamp(resolve_extracted_at(src))
+    recovered["source_row_number"] = recovered["source_row_number"].astype("int64")
+    return (pd.concat([table, recovered], ignore_index=True) if len(table) else recovered,
+            quarantine.iloc[kept].reset_index(drop=True))
+
+
+def check_suppressions_read(quarantine: pd.DataFrame, summary: pd.DataFrame) -> None:
+    """Stop when a row of a suppression list stayed unreadable: never drop an opt-out silently."""
+    kinds = dict(zip(summary["source"], summary["kind"]))
+    lost = quarantine[quarantine["source"].map(kinds).eq("suppressions") & (quarantine["reason"] != "empty line")]
+    if len(lost):
+        files = dict(zip(summary["source"], summary["file"]))
+        each = "; ".join(f"{files.get(r.source, r.source)} (source '{r.source}') line {r.source_row_number}: {r.reason}"
+                         for r in lost.head(10).itertuples())
+        raise IngestError(
+            f"{len(lost):,} row(s) of suppression lists could not be read, and an opt-out is never dropped: {each}. "
+            "Fix these lines (or the registry's encoding/delimiter) and run again."
+        )
+
+
+def _joined_columns(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
+    """Several source columns as one canonical value: the non-empty parts, trimmed, joined with a
+    single space (a street number and a street name make an address line); none at all -> None.
+
+    Done in Arrow over whole columns, so a million rows cost no Python loop. Missing parts become
+    empty text joined by a unit separator, and runs of separators then one space: Arrow's own
+    `null_handling="skip"` returns a short array when the last rows are all null (seen in pyarrow 26).
+    """
+    sep = "\x1f"
+    arrays = [
+        pc.fill_null(pc.utf8_trim_whitespace(pa.array(_text_column(frame[name]), type=pa.string(), from_pandas=True)), "")
+        for name in parts
+    ]
+    joined = pc.utf8_trim(pc.binary_join_element_wise(*arrays, sep), sep)
+    joined = pc.replace_substring_regex(joined, sep + "+", " ")
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _text_column(series: pd.Series) -> pd.Series:
@@ -459,13 +655,16 @@ class IngestResult:
     summary: pd.DataFrame  # one row per source
 
 
-def _read_sources(sources: list[Source]) -> list[tuple[pd.DataFrame, pd.DataFrame, float]]:
-    """Each source's canonical rows, its rejects and the seconds it took to read."""
+def _read_sources(sources: list[Source]) -> list[tuple[pd.DataFrame, pd.DataFrame, float, dict]]:
+    """Each source's canonical rows, its rejects, the seconds it took to read and its line counts."""
     out = []
     for src in sources:
         started = time.perf_counter()
-        table, rejects = to_canonical(read_source(src))
-        out.append((table, rejects, time.perf_counter() - started))
+        read = read_source(src)
+        table, rejects = to_canonical(read)
+        lines = {"lines": read.lines, "lines_accounted": read.lines_accounted, "rows_repaired": len(read.repaired),
+                 "repairs": json.dumps(read.repaired) if read.repaired else None}
+        out.append((table, rejects, time.perf_counter() - started, lines))
     return out
 
 
@@ -497,7 +696,7 @@ def ingest(registry: Registry) -> IngestResult:
     if side is not None:
         done.update(zip(theirs, side.result()))
     for i, src in enumerate(sources):
-        table, rejects, seconds = done[i]
+        table, rejects, seconds, lines = done[i]
         by_kind[src.kind].append(table)
         quarantines.append(rejects)
         summary.append(
@@ -506,14 +705,17 @@ def ingest(registry: Registry) -> IngestResult:
                 "kind": src.kind,
                 "format": src.format,
                 "file": src.path.name,
+                "encoding": src.encoding,
                 "rows_read": len(table),
                 "rows_quarantined": len(rejects),
                 "rows_total": len(table) + len(rejects),
+                **lines,
                 "columns_mapped": len(src.columns),
                 "extracted_at": table["extracted_at"].iloc[0] if len(table) else pd.Timestamp(resolve_extracted_at(src)),
                 "cadence": src.cadence,
                 "default_country": src.country,
                 "date_format": src.date_format,
+                "date_formats": json.dumps(src.date_formats, sort_keys=True) if src.date_formats else None,
                 "links_to": json.dumps(src.links_to) if src.links_to else None,
                 "read_seconds": round(seconds, 3),
             }
@@ -530,7 +732,46 @@ def ingest(registry: Registry) -> IngestResult:
         tables[kind]["extracted_at"] = pd.to_datetime(tables[kind]["extracted_at"], utc=True)
         tables[kind]["source_row_number"] = tables[kind]["source_row_number"].astype("int64")
     quarantine = pd.concat([q for q in quarantines if len(q)] or [empty_quarantine()], ignore_index=True)
-    return IngestResult(tables, quarantine, pd.DataFrame(summary))
+    summary_frame = pd.DataFrame(summary)
+    check_lines_accounted(summary_frame)
+    check_suppressions_read(quarantine, summary_frame)
+    return IngestResult(tables, quarantine, summary_frame)
+
+
+def check_lines_accounted(summary: pd.DataFrame) -> None:
+    """Stop when a file's physical lines did not all end as a row read or a quarantine entry.
+
+    Reconciling parsed rows (read + quarantined) says nothing when one bad "row" swallowed
+    four hundred lines; counting the file's own lines does. Fewer lines accounted for than the
+    file has means records vanished, and a run must never pass while it lost data.
+    """
+    if "lines" not in summary:
+        return
+    known = summary[summary["lines"].notna() & summary["lines_accounted"].notna()]
+    lost = known[known["lines_accounted"].astype("int64") < known["lines"].astype("int64")]
+    if len(lost):
+        each = "; ".join(f"source '{r.source}' ({r.file}): {int(r.lines):,} lines, "
+                         f"{int(r.lines_accounted):,} read or quarantined" for r in lost.itertuples())
+        raise IngestError(f"lines lost while reading: {each}. Check the file's quoting and line endings.")
+
+
+def date_format_per_row(source_summary: pd.DataFrame, sources: pd.Series, column: str) -> pd.Series:
+    """The strftime hint for each row's value of one canonical date column: the column's own
+    `date_formats` entry of its source, else the source's `date_format` (None without either).
+
+    This is how a per-column format reaches the stages that parse dates: stage 01 writes both
+    into `source_summary.parquet`, and a stage asks here instead of reading `date_format` alone.
+    A summary written before `date_formats` existed has no such column and gives the default.
+    """
+    facts = source_summary.drop_duplicates("source").set_index("source")
+    default = facts["date_format"] if "date_format" in facts else pd.Series(None, index=facts.index, dtype=object)
+    own = facts["date_formats"] if "date_formats" in facts else pd.Series(None, index=facts.index, dtype=object)
+    per_source = pd.Series(
+        [json.loads(o).get(column, d) if isinstance(o, str) else d for o, d in zip(own, default)],
+        index=facts.index,
+        dtype=object,
+    )  # one entry per source: the lookup below is vectorised over the rows
+    return per_source.reindex(pd.Index(sources.to_numpy())).set_axis(sources.index).astype(object)
 
 
 def save_ingest(result: IngestResult, ctx) -> None:

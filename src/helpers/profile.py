@@ -84,6 +84,17 @@ def _top(counts: pd.Series, n: int) -> str:
     return json.dumps([[str(k), int(v)] for k, v in counts.head(n).items()], ensure_ascii=False)
 
 
+def _text_array(values: pd.Series) -> pa.Array:
+    """A column as Arrow text. Stage 01 keeps values as the source wrote them, which is not
+    always text: a spreadsheet cell holds a number, a JSON field a boolean. Those are profiled
+    as the text they print as, rather than stopping the profile of the whole file."""
+    raw = values.astype(object)
+    try:
+        return pa.array(raw.to_numpy(), type=pa.string(), from_pandas=True)
+    except (TypeError, ValueError, pa.ArrowException):
+        return pa.array(raw.where(raw.isna(), raw.astype(str)).to_numpy(), type=pa.string(), from_pandas=True)
+
+
 def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_n: int = 5) -> pd.DataFrame:
     """One row per (source, canonical column): fill rate, distinct values, top values and shapes.
 
@@ -95,7 +106,7 @@ def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_
     for source, part in people.groupby("source", sort=True):
         n = len(part)
         for col in columns:
-            arr = pa.array(part[col].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            arr = _text_array(part[col])
             given = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
             filled = pc.filter(arr, pc.fill_null(given, False))
             counts = pc.value_counts(filled)
@@ -186,7 +197,10 @@ def freshness(summary: pd.DataFrame, reference_date: date | str | None, stale_af
 
 
 def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference_date: date) -> pd.DataFrame:
-    """Per source and validated field: how many given values fail stage 02's validator.
+    """Per source and validated field: how many given values fail stage 02's validator
+    (`invalid`, validity False) and how many it cannot check (`unknown`, validity null: an
+    identity number of a country without a checksum rule, a phone without a country). The
+    unknown are reported apart, never as invalid: not knowing is not a failure.
 
     The validators are stage 02's own standardisers, so the profile predicts exactly what
     cleaning will reject. Country defaults from the registry are applied as stage 02 does,
@@ -194,7 +208,7 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     """
     from helpers.clean.countries import standardise_countries
     from helpers.clean.dates import standardise_dates
-    from helpers.clean.distinct import is_given
+    from helpers.clean.distinct import is_given, known_bad, unknown
     from helpers.clean.emails import standardise_emails
     from helpers.clean.national_ids import standardise_national_ids
     from helpers.clean.phones import standardise_phones
@@ -209,15 +223,16 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     valid = {
         "email": standardise_emails(people["email"])["email_valid"],
         "phone": standardise_phones(people["phone"], iso)["phone_valid"],
-        "date_of_birth": standardise_dates(people["date_of_birth"], ctx["date_format"], reference_date, kind="birth")["date_valid"],
+        "date_of_birth": standardise_dates(people["date_of_birth"], ctx["date_format:date_of_birth"], reference_date, kind="birth")["date_valid"],
         "postcode": standardise_postcodes(people["postcode"], iso)["postcode_valid"],
         "national_id": standardise_national_ids(people["national_id"], iso)["national_id_valid"],
         "country": country["country_valid"],
     }
     rows = []
     for field, ok in valid.items():
-        given = is_given(people[field])
-        frame = pd.DataFrame({"source": people["source"], "given": given, "bad": given & ~ok.fillna(False).astype(bool)})
+        given = is_given(people[field]).to_numpy()
+        frame = pd.DataFrame({"source": people["source"], "given": given, "bad": given & known_bad(ok),
+                              "unknown": given & unknown(ok)})
         for source, part in frame.groupby("source", sort=True):
             n_given = int(part["given"].sum())
             rows.append(
@@ -227,9 +242,12 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
                     "given": n_given,
                     "invalid": int(part["bad"].sum()),
                     "invalid_share": part["bad"].sum() / n_given if n_given else np.nan,
+                    "unknown": int(part["unknown"].sum()),
+                    "unknown_share": part["unknown"].sum() / n_given if n_given else np.nan,
                 }
             )
-    return pd.DataFrame(rows)
+    columns = ["source", "field", "given", "invalid", "invalid_share", "unknown", "unknown_share"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def freshness_for_display(fresh: pd.DataFrame):

@@ -35,6 +35,7 @@ KNOWN_KEYS = {
     "encoding",
     "delimiter",
     "date_format",
+    "date_formats",
     "kind",
     "id_column",
     "extracted_at",
@@ -48,9 +49,19 @@ KNOWN_KEYS = {
     "channel",
     "reason",
     "description",
+    "allow_outside",
 }
 # Lineage a registry may map from a source column, besides the kind's canonical columns.
 MAPPABLE_LINEAGE = {"record_updated_at"}
+# The columns stage 02 and later read as dates, per kind: the only keys `date_formats` may give a
+# format for (a format on a name or an email column would be a typo, never an intention).
+DATE_COLUMNS: dict[str, set[str]] = {
+    "people": {"date_of_birth", "signup_date", "record_updated_at"},
+    "transactions": {"transaction_at"},
+    "interactions": {"interaction_at"},
+    "suppressions": {"event_at"},
+    "address_changes": {"effective_date"},
+}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -75,10 +86,13 @@ class Source:
     path: Path
     format: str
     kind: str
-    columns: dict[str, str]
+    # canonical name -> the source's column, or the columns joined with a space to make it
+    # (`address_line1: [street_number, street_name]`)
+    columns: dict[str, str | tuple[str, ...]]
     encoding: str = "utf-8"
     delimiter: str = ","
     date_format: str | None = None
+    date_formats: dict[str, str] = field(default_factory=dict)  # canonical date column -> its own format
     id_column: str | None = None
     extracted_at: Any = None
     cadence: str | None = None
@@ -91,6 +105,15 @@ class Source:
     @property
     def label(self) -> str:
         return f"source '{self.name}' ({self.path.name})"
+
+    def source_columns(self, canon: str) -> tuple[str, ...]:
+        """The source column(s) mapped to a canonical column; () when it is not mapped."""
+        col = self.columns.get(canon)
+        return () if col is None else (col,) if isinstance(col, str) else tuple(col)
+
+    def date_format_of(self, canon: str) -> str | None:
+        """The format a canonical date column is written in: its own, else the source's."""
+        return self.date_formats.get(canon, self.date_format)
 
 
 @dataclass(frozen=True)
@@ -188,8 +211,12 @@ def _parse_entry(
                 f"{where}: '{canon}' is not a canonical column of kind '{kind}'; "
                 f"use one of {sorted(allowed)}"
             )
-        if not isinstance(col, str) or not col:
-            errs.append(f"{where}: column mapped to '{canon}' must be a column name (text)")
+        parts = col if isinstance(col, list) else [col]
+        if not parts or not all(isinstance(c, str) and c for c in parts):
+            errs.append(
+                f"{where}: '{canon}' must map to a column name (text) or a list of column names "
+                f"to join with a space, got {col!r}"
+            )
 
     constants = dict(entry.get("constants") or {})
     for key in ("channel", "reason"):  # the shorthand `channel: email` of suppression lists
@@ -224,13 +251,10 @@ def _parse_entry(
         errs.append(f"{where}: 'delimiter' must be one character, got {delimiter!r}")
 
     date_format = entry.get("date_format")
-    if date_format is not None:
-        try:
-            datetime(2001, 2, 3).strftime(date_format)
-            if "%" not in date_format:
-                raise ValueError
-        except ValueError:
-            errs.append(f"{where}: 'date_format' {date_format!r} is not a strftime format like %d/%m/%Y")
+    if date_format is not None and not _is_strftime(date_format):
+        errs.append(f"{where}: 'date_format' {date_format!r} is not a strftime format like %d/%m/%Y")
+    date_formats = entry.get("date_formats") or {}
+    errs += _check_date_formats(where, kind, date_formats, columns)
 
     cadence = entry.get("cadence")
     if cadence is not None and cadence not in CADENCES:
@@ -256,18 +280,25 @@ def _parse_entry(
         elif "customer_ref" not in columns:
             errs.append(f"{where}: 'links_to' is given but no column is mapped to 'customer_ref'")
 
+    path = (base / str(entry["path"])).resolve()
+    if entry.get("allow_outside") is not True and not is_within_allowed_tree(path, base):
+        errs.append(
+            f"{where}: path {entry['path']!r} leads outside {allowed_tree(base)}; "
+            "move the file under it, or add allow_outside: true to this source if that is meant"
+        )
     if errs:
         return None, errs
     return (
         Source(
             name=name,
-            path=(base / entry["path"]).resolve(),
+            path=path,
             format=fmt,
             kind=kind,
-            columns={k: str(v) for k, v in columns.items()},
+            columns={k: _column_spec(v) for k, v in columns.items()},
             encoding=encoding,
             delimiter=delimiter,
             date_format=date_format,
+            date_formats={str(k): str(v) for k, v in date_formats.items()},
             id_column=entry.get("id_column"),
             extracted_at=extracted_at,
             cadence=cadence,
@@ -279,6 +310,45 @@ def _parse_entry(
         ),
         [],
     )
+
+
+def _column_spec(value: str | list) -> str | tuple[str, ...]:
+    """A mapped column as the Source keeps it: a name, or a tuple of two or more names."""
+    if isinstance(value, list):
+        return str(value[0]) if len(value) == 1 else tuple(str(v) for v in value)
+    return str(value)
+
+
+def _is_strftime(fmt: Any) -> bool:
+    """Whether a registry date format is a strftime pattern (text holding at least one %-code)."""
+    if not isinstance(fmt, str) or "%" not in fmt:
+        return False
+    try:
+        datetime(2001, 2, 3).strftime(fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_date_formats(where: str, kind: str, date_formats: Any, columns: dict) -> list[str]:
+    """`date_formats: {column: format}`: for files whose date columns are written differently
+    (a birth date '19850304' beside a sign-up '04.03.2021'). Only a mapped date column of the
+    kind may have one, so a misspelt key is caught instead of silently doing nothing."""
+    if not isinstance(date_formats, dict):
+        return [f"{where}: 'date_formats' must map a date column to its format, e.g. {{date_of_birth: '%Y%m%d'}}"]
+    errs = []
+    dated = DATE_COLUMNS[kind]
+    for canon, fmt in date_formats.items():
+        if canon not in dated:
+            errs.append(
+                f"{where}: date_formats gives a format for '{canon}', which is not a date column of "
+                f"kind '{kind}'; date columns: {sorted(dated)}"
+            )
+        elif canon not in columns:
+            errs.append(f"{where}: date_formats gives a format for '{canon}', which is not mapped in 'columns'")
+        if not _is_strftime(fmt):
+            errs.append(f"{where}: date_formats.{canon} {fmt!r} is not a strftime format like %d/%m/%Y")
+    return errs
 
 
 def _check_suppression_constants(where: str, constants: dict, values: dict) -> list[str]:
@@ -331,7 +401,11 @@ def _check_file(src: Source) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - any reader error becomes a registry problem
         return [f"{src.label}: cannot read the file as {src.format}: {exc}"]
     errs = []
-    wanted = list(src.columns.items())
+    repeated = sorted({h for h in header if header.count(h) > 1 and h})
+    if repeated:
+        errs.append(f"{src.label}: the header names {repeated} more than once; rename the repeats in the file "
+                    "so that each column can be mapped")
+    wanted = [(canon, col) for canon in src.columns for col in src.source_columns(canon)]
     if src.id_column:
         wanted.append(("id_column", src.id_column))
     if isinstance(src.extracted_at, dict):
@@ -349,9 +423,13 @@ def _check_file(src: Source) -> list[str]:
 
 def read_header(src: Source) -> list[str]:
     """The column names of a source file, reading as little of it as possible."""
+    if src.format in ("csv", "jsonl") and src.path.stat().st_size == 0:
+        raise ValueError("the file is empty (0 bytes): the export did not write anything")
     if src.format == "csv":
         with open(src.path, encoding=src.encoding, errors="replace", newline="") as fh:
-            first = fh.readline()
+            first = fh.readline().lstrip("\ufeff")  # a byte-order mark is not part of the first name
+        if not first.strip():
+            raise ValueError("the first line is empty: a CSV needs its header on line 1")
         return [h.strip() for h in next(csv.reader(io.StringIO(first), delimiter=src.delimiter))]
     if src.format == "jsonl":
         keys: dict[str, None] = {}
@@ -370,6 +448,11 @@ def read_header(src: Source) -> list[str]:
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_path(str(src.path))
+        if src.sheet is None:
+            same = sheets_with_first_header(wb)
+            if len(same) > 1:
+                raise ValueError(f"the workbook has {len(same)} sheets with the same header ({', '.join(same)}); "
+                                 f"say which one to read with sheet: (e.g. sheet: \"{same[0]}\")")
         sheet = _sheet_name(wb.sheet_names, src.sheet)
         rows = wb.get_sheet_by_name(sheet).to_python(nrows=1)
         return [str(c).strip() for c in rows[0]] if rows else []
@@ -378,6 +461,38 @@ def read_header(src: Source) -> list[str]:
 
         return list(pq.read_schema(src.path).names)
     raise ValueError(f"unknown format {src.format}")
+
+
+def allowed_tree(registry_folder: Path) -> Path:
+    """Where a registry's files may live: the Clientela project holding the registry (its
+    `config/sources.yaml` points to `../data/raw/…`), else the registry's own folder.
+
+    A registry is often written by someone other than the person running it; a path like
+    `../../../../etc/passwd` must not make `validate` print a system file's first line.
+    """
+    here = Path(registry_folder).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "config" / "pipeline.yaml").exists() and (folder / "notebooks").is_dir():
+            return folder
+    return here
+
+
+def is_within_allowed_tree(path: Path, registry_folder: Path) -> bool:
+    return Path(path).resolve().is_relative_to(allowed_tree(registry_folder))
+
+
+def sheets_with_first_header(wb: Any) -> list[str]:
+    """The sheets whose header row is the first sheet's (the first one included).
+
+    Reading the first sheet is right for a one-sheet export; when another sheet has the very
+    same header (last month's copy, a backup tab), which one holds the customers is a guess.
+    """
+    names = wb.sheet_names
+    if len(names) < 2:
+        return names[:1]
+    headers = {n: [str(c).strip() for c in (wb.get_sheet_by_name(n).to_python(nrows=1) or [[]])[0]] for n in names}
+    first = headers[names[0]]
+    return [n for n in names if any(first) and headers[n] == first]
 
 
 def _sheet_name(names: list[str], wanted: str | int | None) -> str:

@@ -30,6 +30,7 @@ class StageContext:
     report_dir: Path
     outputs: list[str] = field(default_factory=list)
     pending: list[Background] = field(default_factory=list)  # writes still running in the background
+    warnings: list[dict[str, str]] = field(default_factory=list)  # failed warning-level gate expectations
 
     def path(self, name: str) -> Path:
         return self.run_dir / name
@@ -70,14 +71,28 @@ class StageContext:
             self.outputs.append(name)
         return path
 
+    def check(self, gate: Any) -> Any:
+        """Apply a gate's verdict: keep its warnings for the stage record, stop on a critical failure.
+
+        Warnings never stop a run; they travel with the stage record to the manifest, the run's
+        index page, the top of the stage page and the customer report.
+        """
+        self.warnings.extend(w for w in gate.warnings() if w not in self.warnings)
+        return gate.raise_if_failed()
+
     def record(
         self,
         rows_in: int | None,
         rows_out: int | None,
         headline: dict[str, Any] | None = None,
+        shares: dict[str, float | None] | None = None,
         **metrics: Any,
     ) -> dict:
-        """Leave the stage's numbers for the runner: row counts, headline figures, metrics."""
+        """Leave the stage's numbers for the runner: row counts, headline figures, metrics.
+
+        `shares` are the few proportions (0–1) the runner compares with the previous good run
+        to warn of drift (helpers/drift.py).
+        """
         self.wait_for_writes()
         payload = {
             "stage": self.stage,
@@ -85,6 +100,8 @@ class StageContext:
             "rows_out": None if rows_out is None else int(rows_out),
             "headline": headline or {},
             "metrics": metrics,
+            "shares": shares or {},
+            "warnings": self.warnings,
             "outputs": self.outputs,
             "recorded_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }

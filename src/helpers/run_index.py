@@ -30,6 +30,7 @@ th{background:#f6f8fa;font-weight:600} td.num{text-align:right;font-variant-nume
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:1rem;color:#fff;font-size:.85rem;font-weight:600}
 .err{color:#cf222e;font-family:ui-monospace,monospace;font-size:.85rem;white-space:pre-wrap}
 .kv{color:#57606a;font-size:.9rem} .links a{margin-right:1rem}
+.warn{color:#9a6700;font-weight:600}
 .report{background:#f6f8fa;border-left:4px solid #0969da;padding:.6rem 1rem;font-size:1.05rem}
 """
 
@@ -50,6 +51,9 @@ def render_index(manifest: dict[str, Any], stage_names: list[str]) -> str:
         numbers = "<br>".join(f"{e(str(k))}: <b>{e(_fmt(v))}</b>" for k, v in headline.items())
         if s.get("error"):
             numbers += f'<div class="err">{e(s["error"])}</div>'
+        if s.get("warnings"):
+            n = len(s["warnings"])
+            numbers += f'<div class="warn">⚠ {n} warning{"s" if n != 1 else ""}</div>'
         if status == "reused":
             numbers += f'<div class="kv">outputs reused from run {e(str(s.get("reused_from")))}</div>'
         rows.append(
@@ -77,12 +81,29 @@ def render_index(manifest: dict[str, Any], stage_names: list[str]) -> str:
 <span class="badge" style="background:{STATUS_COLOURS.get(status, '#57606a')}">{e(status)}</span></h1>
 <p class="sub">started {e(str(manifest.get('started_at')))} · ended {e(str(manifest.get('ended_at') or '—'))} · {_secs(manifest.get('seconds'))}</p>
 {extra_links}
+{warnings_box(manifest["warnings"]) if manifest.get("warnings") else ""}
 <p class="kv">{shown}</p>
 <table><thead><tr><th>stage</th><th>status</th><th>duration</th><th>rows in</th><th>rows out</th><th>headline</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <p class="kv">Stage pages show results only (no code). Executed notebooks (<code>.ipynb</code>) sit beside this page for analysts.</p>
 </body></html>
 """
+
+
+def warnings_box(warnings: list[dict[str, str]]) -> str:
+    """An HTML box listing warnings: what failed, the figures, and why it matters."""
+    escape = html.escape
+    items = "".join(
+        f"<li><b>{escape(w.get('stage', w.get('table', '')))}</b> · {escape(w['expectation'])}: "
+        f"{escape(w['detail'])}{(' — ' + escape(w['why'])) if w.get('why') else ''}</li>"
+        for w in warnings
+    )
+    return (
+        '<div class="clientela-warnings" style="margin:12px;padding:8px 14px;border:2px solid #d98e04;'
+        'background:#fff6e0;font-family:sans-serif">'
+        f"<b>⚠ {len(warnings)} warning{'s' if len(warnings) != 1 else ''}</b> — the run went on; "
+        f"check these before trusting the figures below.<ul>{items}</ul></div>"
+    )
 
 
 def _fmt(v: Any) -> str:

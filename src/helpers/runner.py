@@ -14,16 +14,18 @@ import shutil
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 import yaml
 
+from helpers.drift import drift_warnings
 from helpers.registry import RegistryError, load_registry
 from helpers.run_context import read_stage_record, resolve_reference_date
-from helpers.run_index import write_index
+from helpers.run_index import warnings_box, write_index
 from helpers.storage import read_json, write_json
 
 STAGE_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
@@ -168,6 +170,14 @@ class Runner:
             self.say(f"clientela: the run did not start.\n{exc}")
             return 2
         first, last = select_stages(self.stages, self.options.from_stage, self.options.to_stage)
+        for folder in (self.processed_dir, self.reports_dir):
+            check_writable_folder(folder)
+        with run_lock(self.processed_dir):
+            for name in close_dead_runs(self.processed_dir):
+                self.say(f"clientela: run {name} never finished (killed or crashed); marked 'killed'.")
+            return self._run(registry, first, last)
+
+    def _run(self, registry: Any, first: int, last: int) -> int:
         run_id, manifest = self._prepare_run(first)
         run_dir = self.processed_dir / run_id
         report_dir = self.reports_dir / run_id
@@ -187,6 +197,8 @@ class Runner:
                 failed = result
                 break
             self.say(f"      passed in {result['seconds']:.1f} s{_headline_text(result.get('headline'))}")
+            for w in result.get("warnings") or []:
+                self.say(f"      warning: {w['expectation']} on {w['table']}: {w['detail']}")
 
         complete = failed is None and all(
             s["status"] in ("passed", "reused") for s in manifest["stages"]
@@ -195,19 +207,26 @@ class Runner:
         manifest["seconds"] = round(time.monotonic() - started, 2)
         manifest["status"] = "failed" if failed else ("passed" if complete else "partial")
         manifest["latest"] = complete
+        moved = quarantine_outputs(run_dir) if failed else []
         self._save(manifest, run_dir, report_dir)
         if failed:
             self.say(
                 f"clientela: stage {failed['name']} FAILED — {failed['error']}\n"
                 f"  executed notebook kept for debugging: {failed['notebook']}\n"
                 f"  manifest: {run_dir / MANIFEST}\n"
-                "  'latest' was not moved; the previous good run is untouched."
+                + (f"  {' and '.join(moved)} moved under failed/ so that nobody uses them as a good run's.\n" if moved else "")
+                + "  'latest' was not moved; the previous good run is untouched."
             )
             return 1
         if complete:
             self._move_latest(run_id)
             self._prune(int(self.params.get("keep_runs") or 0), run_id)
-            self.say(f"clientela: run {run_id} passed in {manifest['seconds']:.0f} s; 'latest' now points to it.")
+            warned = len(manifest.get("warnings") or [])
+            self.say(
+                f"clientela: run {run_id} passed in {manifest['seconds']:.0f} s"
+                + (f" with {warned} warning{'s' if warned != 1 else ''} (see the index page)" if warned else "")
+                + "; 'latest' now points to it."
+            )
         else:
             self.say(f"clientela: stages run passed ({manifest['seconds']:.0f} s); a partial run does not move 'latest'.")
         self.say(f"  report:   {report_dir / 'index.html'}\n  manifest: {run_dir / MANIFEST}")
@@ -218,19 +237,19 @@ class Runner:
         requested = self.options.run_id
         if requested and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", requested) or requested == "latest":
             raise RunError(f"--run-id {requested!r}: use letters, digits, '.', '_' or '-' (and not 'latest')")
-        existing = requested and (self.processed_dir / requested / MANIFEST).exists()
-        if first > 0 and existing:
-            manifest = read_json(self.processed_dir / requested / MANIFEST)
-            keep = {s.name for s in self.stages[:first]}
-            manifest["stages"] = [s for s in manifest["stages"] if s["name"] in keep]
-            return requested, manifest
-        if existing:
+        existing = bool(requested) and (self.processed_dir / requested / MANIFEST).exists()
+        if existing and first == 0:
             raise RunError(f"run {requested} already exists in {self.processed_dir}; choose another --run-id")
-        run_id = requested or new_run_id(self.processed_dir)
+        # A run folder is never written again once made: --from with an existing run seeds a
+        # new run from it, so a good backup cannot be half-overwritten by a failing stage.
+        seed = self.processed_dir / requested if existing else self.processed_dir / "latest"
+        run_id = new_run_id(self.processed_dir) if existing or not requested else requested
         run_dir = self.processed_dir / run_id
         stages: list[dict] = []
         if first > 0:
-            stages = self._seed_from_latest(run_dir, first)
+            stages = self._seed_from(seed, run_dir, first)
+            if existing:
+                self.say(f"clientela: run {requested} is kept as it is; this run ({run_id}) starts from its outputs.")
         (self.reports_dir / run_id).mkdir(parents=True, exist_ok=True)
         run_dir.mkdir(parents=True, exist_ok=True)
         manifest = {
@@ -246,21 +265,26 @@ class Runner:
         }
         return run_id, manifest
 
-    def _seed_from_latest(self, run_dir: Path, first: int) -> list[dict]:
-        latest = self.processed_dir / "latest"
+    def _seed_from(self, latest: Path, run_dir: Path, first: int) -> list[dict]:
+        """Copy an earlier run's outputs (by default `latest`) into a new run folder."""
         if not (latest / MANIFEST).exists():
             raise RunError(
                 f"--from {self.stages[first].name}: there is no previous good run to take the earlier "
                 "stages' outputs from; run the whole pipeline once first"
             )
         previous = read_json(latest / MANIFEST)
-        shutil.copytree(latest.resolve(), run_dir, ignore=shutil.ignore_patterns(MANIFEST))
+        done = {s["name"] for s in previous["stages"] if s["status"] in ("passed", "reused")}
+        missing = [s.name for s in self.stages[:first] if s.name not in done]
+        if missing:
+            raise RunError(f"--from {self.stages[first].name}: run {previous['run_id']} did not pass {', '.join(missing)}; "
+                           "start from an earlier stage")
+        shutil.copytree(latest.resolve(), run_dir, ignore=shutil.ignore_patterns(MANIFEST, FAILED_DIR))
         keep = {s.name for s in self.stages[:first]}
         # The reused stages' pages come along, so this run's index links to pages that exist.
         report_dir = self.reports_dir / run_dir.name
         report_dir.mkdir(parents=True, exist_ok=True)
         for name in keep:
-            for page in (self.reports_dir / "latest").glob(f"{name}.*"):
+            for page in (self.reports_dir / latest.resolve().name).glob(f"{name}.*"):
                 shutil.copy2(page, report_dir / page.name)
         # A stage reused before keeps pointing at the run that actually produced its outputs and page.
         stages = [dict(s, status="reused", reused_from=s.get("reused_from") or previous["run_id"])
@@ -305,18 +329,33 @@ class Runner:
         result["seconds"] = round(time.monotonic() - t0, 2)
         record = read_stage_record(run_dir, stage.name) if result["status"] == "passed" else None
         if record:
-            for key in ("rows_in", "rows_out", "headline", "metrics", "outputs"):
+            for key in ("rows_in", "rows_out", "headline", "metrics", "shares", "outputs"):
                 result[key] = record.get(key)
+            result["warnings"] = list(record.get("warnings") or []) + self._drift(stage, record)
         elif result["status"] == "passed":
             result["headline"] = {}
         if out_nb.exists():
-            result["html"] = str(render_html(out_nb))
+            result["html"] = str(render_html(out_nb, result.get("warnings")))
         return result
+
+    def _drift(self, stage: Stage, record: dict) -> list[dict[str, str]]:
+        """Warnings for shares that moved more than `drift_points` since the `latest` good run."""
+        latest = self.processed_dir / "latest"
+        previous = read_stage_record(latest, stage.name) if (latest / MANIFEST).exists() else None
+        if not previous:
+            return []
+        return drift_warnings(
+            stage.name, record.get("shares"), previous.get("shares"),
+            read_json(latest / MANIFEST).get("run_id"), float(self.params.get("drift_points") or 0),
+        )
 
     def _store(self, manifest: dict, result: dict) -> None:
         manifest["stages"] = [s for s in manifest["stages"] if s["name"] != result["name"]] + [result]
         order = {s.name: i for i, s in enumerate(self.stages)}
         manifest["stages"].sort(key=lambda s: order.get(s["name"], 99))
+        manifest["warnings"] = [
+            {"stage": s["name"], **w} for s in manifest["stages"] for w in (s.get("warnings") or [])
+        ]
 
     def _save(self, manifest: dict, run_dir: Path, report_dir: Path) -> None:
         write_json(manifest, run_dir / MANIFEST)
@@ -333,29 +372,116 @@ class Runner:
             os.replace(tmp, link)
 
     def _prune(self, keep: int, current: str) -> None:
-        """Keep the newest `keep` runs (by start time) as dated backups; never the latest one."""
+        """Keep the newest `keep` good runs as dated backups, and as many unsuccessful ones apart.
+
+        Good and unsuccessful runs are counted separately, so a string of failed scheduled
+        runs never pushes the good backups out; the run `latest` points to is never deleted.
+        """
         if keep <= 0:
             return
-        runs = []
+        good: list[tuple[str, str]] = []
+        other: list[tuple[str, str]] = []
         for d in self.processed_dir.iterdir():
             if d.is_dir() and not d.is_symlink() and (d / MANIFEST).exists():
-                runs.append((read_json(d / MANIFEST).get("started_at") or "", d.name))
-        runs.sort(reverse=True)
-        for _, name in runs[keep:]:
-            if name == current:
-                continue
-            shutil.rmtree(self.processed_dir / name, ignore_errors=True)
-            shutil.rmtree(self.reports_dir / name, ignore_errors=True)
+                m = read_json(d / MANIFEST)
+                if m.get("status") == "running":
+                    continue  # this run, or one that another process is writing
+                (good if m.get("status") == "passed" else other).append((m.get("started_at") or "", d.name))
+        for runs in (good, other):
+            runs.sort(reverse=True)
+            for _, name in runs[keep:]:
+                if name == current:
+                    continue
+                shutil.rmtree(self.processed_dir / name, ignore_errors=True)
+                shutil.rmtree(self.reports_dir / name, ignore_errors=True)
 
 
-def render_html(notebook: Path) -> Path:
-    """The stage report for readers: outputs only, no code (ARCHITECTURE: 'no code')."""
+LOCK = ".clientela-run.lock"
+FAILED_DIR = "failed"
+# Outputs a person could pick up and use: moved aside when the run that made them failed.
+USABLE_OUTPUTS = ("exports", "customers.duckdb")
+
+
+@contextmanager
+def run_lock(processed_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the processed folder for the whole run.
+
+    Two runs promoting `latest` or pruning backups at once would undo each other. The lock
+    is an OS file lock, so a killed run releases it; the file itself stays.
+    """
+    import fcntl
+
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(processed_dir / LOCK, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunError(f"another clientela run is using {processed_dir} right now; wait for it to finish") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def close_dead_runs(processed_dir: Path) -> list[str]:
+    """Mark runs whose manifest still says 'running' as 'killed' (called while holding the lock,
+    so no live run can own them); returns their ids."""
+    closed = []
+    for manifest in sorted(processed_dir.glob(f"*/{MANIFEST}")):
+        if manifest.parent.is_symlink():
+            continue
+        m = read_json(manifest)
+        if m.get("status") == "running":
+            m["status"] = "killed"
+            m["latest"] = False
+            for s in m.get("stages", []):
+                if s.get("status") == "running":
+                    s["status"] = "killed"
+            quarantine_outputs(manifest.parent)
+            write_json(m, manifest)
+            closed.append(manifest.parent.name)
+    return closed
+
+
+def quarantine_outputs(run_dir: Path) -> list[str]:
+    """Move the outputs people act on (campaign exports, the analysts' database) of an
+    unsuccessful run under `failed/`, where nobody mistakes them for a good run's."""
+    moved = []
+    for name in USABLE_OUTPUTS:
+        path = run_dir / name
+        if path.exists():
+            (run_dir / FAILED_DIR).mkdir(exist_ok=True)
+            os.replace(path, run_dir / FAILED_DIR / name)
+            moved.append(name)
+    return moved
+
+
+def check_writable_folder(folder: Path) -> None:
+    """An output folder must be a folder we can write in: found before any stage runs."""
+    if folder.exists() and not folder.is_dir():
+        raise RunError(f"{folder} is a file, not a folder: set processed_dir / reports_dir to a folder")
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise RunError(f"{probe} is not writable: choose processed_dir / reports_dir in a folder you may write to")
+
+
+def render_html(notebook: Path, warnings: list[dict[str, str]] | None = None) -> Path:
+    """The stage report for readers: outputs only, no code (ARCHITECTURE: 'no code').
+
+    The stage's warnings (gates and drift) go in a box at the top, where a reader looks first.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    if warnings:
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + warnings_box(warnings), body, count=1)
     out = notebook.with_suffix(".html")
     from helpers.storage import write_text
 

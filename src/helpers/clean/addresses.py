@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.clean.countries import as_arrow, blank_to_null, fold, read_data_csv, squash, to_objects
-from helpers.clean.distinct import per_distinct
+from helpers.clean.distinct import not_known_bad, per_distinct
 from helpers.clean.postcodes import standardise_postcodes
 
 OUTPUT_COLUMNS = [
@@ -791,8 +791,8 @@ def _name_key_word(word: str, rules: Language) -> str:
     if bare in rules.name_keys:
         return rules.name_keys[bare]
     ordinal = re.fullmatch(r"(\d+)(?:o|a|st|nd|rd|th|er|e|eme)?", bare)
-    if ordinal:
-        return str(int(ordinal.group(1)))
+    if ordinal:  # leading zeros dropped as text: int() refuses numbers of over 4,300 digits
+        return ordinal.group(1).lstrip("0") or "0"
     if rules.code == "de" and bare.endswith(("strasse", "str")):  # Hauptstraße = Hauptstr.
         return bare[: -len("strasse") if bare.endswith("strasse") else -len("str")] + "str"
     if ROMAN.match(bare):  # two letters at least: "Rua X" is a lettered street, not Rua 10
@@ -969,11 +969,16 @@ def _parse_cities(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _postcode_valid(df: pd.DataFrame, given: pd.DataFrame) -> pd.Series:
-    """Validity of postcode_std: the caller's postcode_valid when passed, else re-checked
-    (cheap, once per distinct pair, but stage 02 has it already from standardise_postcodes)."""
-    if "postcode_valid" in df.columns:
-        return df["postcode_valid"].fillna(False).astype(bool)
-    return standardise_postcodes(given["postcode_std"], given["country_std"])["postcode_valid"]
+    """Whether postcode_std may place an address: the caller's postcode_valid when passed, else
+    re-checked (cheap, once per distinct pair, but stage 02 has it already).
+
+    Not known bad, rather than known good: a plausible postcode of a country without rules
+    (postcode_valid null) still tells where the address is, so it may build household keys;
+    only a postcode checked and found wrong (or missing) may not."""
+    valid = df["postcode_valid"] if "postcode_valid" in df.columns else (
+        standardise_postcodes(given["postcode_std"], given["country_std"])["postcode_valid"])
+    usable = not_known_bad(valid) & given["postcode_std"].notna().to_numpy()
+    return pd.Series(usable, index=df.index, dtype=bool)
 
 
 def standardise_addresses(df: pd.DataFrame) -> pd.DataFrame:

@@ -409,14 +409,58 @@ def _drop_time_of_day(values: pd.Series) -> pd.Series:
     return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
 
 
+def as_days(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Any column of dates (datetime64 of any unit, tz-aware, python dates, ISO text, None) as
+    numpy datetime64[D], NaT where missing or unreadable.
+
+    Day numbers cover years 1..9999, so a birth date typed as 1063 or 7985 stays a date that
+    can be compared and flagged; pandas' default nanoseconds stop at 1677..2262 and raise
+    OutOfBoundsDatetime on such a value (a whole stage lost to one typo). The conversion works
+    on the column as a whole (numpy casts), never value by value in Python.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.to_numpy().astype("datetime64[D]")
+    obj = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+    try:
+        return obj.astype("datetime64[D]")
+    except (TypeError, ValueError, OverflowError):  # free text among the dates: unreadable -> NaT
+        parsed = pd.to_datetime(pd.Series(obj), errors="coerce", format="mixed", utc=True)
+        return parsed.dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+
+
+def iso_days(values: pd.Series) -> np.ndarray:
+    """Dates as 'yyyy-mm-dd' text (object array, None where missing), any year 0001..9999.
+
+    Each distinct day is formatted once (`pd.factorize`), so a million birth dates cost a few
+    thousand formattings; numpy's formatter, not pandas', so no year overflows nanoseconds."""
+    codes, uniques = pd.factorize(pd.Series(as_days(values), index=None))
+    text = np.datetime_as_string(np.asarray(uniques, dtype="datetime64[D]"), unit="D").astype(object)
+    out = np.full(len(codes), None, dtype=object)
+    known = codes >= 0
+    out[known] = text[codes[known]]
+    return out
+
+
 def age_at(dob: pd.Series, reference_date: dt.date) -> pd.Series:
-    """Completed years at the reference date (Int64; NA when unknown or born after it)."""
-    d = pd.to_datetime(dob, errors="coerce")
-    years = reference_date.year - d.dt.year
-    before_birthday = (d.dt.month > reference_date.month) | (
-        (d.dt.month == reference_date.month) & (d.dt.day > reference_date.day))
-    age = (years - before_birthday.astype(int)).astype("Int64")
-    return age.where(d.notna() & (d <= pd.Timestamp(reference_date))).rename("age")
+    """Completed years at the reference date (Int64; NA when unknown or born after it).
+
+    Day arithmetic on datetime64[D] (`as_days`), so a date of any year gives an age or NA and
+    never an overflow; callers pass validated dates (`date_of_birth_std.where(valid)`)."""
+    day = as_days(dob)
+    known = ~np.isnat(day)
+    safe = np.where(known, day, np.datetime64("2000-01-01", "D"))
+    month_start = safe.astype("datetime64[M]")
+    year = safe.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = month_start.astype(np.int64) % 12 + 1
+    mday = (safe - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+    before_birthday = (month > reference_date.month) | ((month == reference_date.month) & (mday > reference_date.day))
+    age = reference_date.year - year - before_birthday.astype(np.int64)
+    born = known & (safe <= np.datetime64(reference_date, "D"))
+    index = dob.index if isinstance(dob, pd.Series) else None
+    return pd.Series(pd.array(np.where(born, age, 0), dtype="Int64"), index=index, name="age").where(born)
 
 
 def age_band(age: pd.Series) -> pd.Series:

@@ -67,3 +67,42 @@ def map_distinct(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> p
         raise ValueError(f"func returned {len(done)} values for {len(uniques)} distinct inputs")
     result = done.astype(object).where(done.notna(), None).to_numpy(dtype=object)
     return pd.Series(result[codes] if len(result) else np.empty(0, dtype=object), index=values.index, dtype=object)
+
+
+VALIDITY_DTYPE = "boolean"
+
+
+def three_valued(good: np.ndarray | pd.Series, unknown: np.ndarray | pd.Series) -> pd.arrays.BooleanArray:
+    """A `<field>_valid` column: True (checked, good), False (checked, bad) or null (cannot be
+    checked, e.g. an identifier of a country without rules), as pandas' nullable "boolean".
+
+    Nullable boolean rather than object with None: it survives parquet unchanged, and code that
+    forgets the null fails loudly (`to_numpy(dtype=bool)` raises) instead of silently counting
+    an unknown as bad. Consumers pick usable values with `.fillna(False)` (known good only) or
+    `.ne(False)` (not known bad) and say which in their docstring.
+    """
+    good = np.asarray(good, dtype=bool)
+    unknown = np.asarray(unknown, dtype=bool)
+    return pd.arrays.BooleanArray(good & ~unknown, unknown.copy())
+
+
+def known_good(valid: pd.Series) -> np.ndarray:
+    """True where a `<field>_valid` flag is True: checked and good. For uses that need a verified
+    value (counting valid values, contacting someone). Null and False are both excluded."""
+    return pd.Series(valid).astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def known_bad(valid: pd.Series) -> np.ndarray:
+    """True where a `<field>_valid` flag is False: checked and bad. What counts as invalid."""
+    return pd.Series(valid).astype("boolean").eq(False).fillna(False).to_numpy(dtype=bool)
+
+
+def not_known_bad(valid: pd.Series) -> np.ndarray:
+    """True where a `<field>_valid` flag is True or null: usable where an unverified value is
+    still better than none (a grouping key, a plausible postcode of a country without rules)."""
+    return ~known_bad(valid)
+
+
+def unknown(valid: pd.Series) -> np.ndarray:
+    """True where a `<field>_valid` flag is null: the value could not be checked."""
+    return pd.Series(valid).astype("boolean").isna().to_numpy(dtype=bool)

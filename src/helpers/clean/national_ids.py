@@ -9,10 +9,15 @@
   presentation formats belong in reports;
 - `national_id_type`: 'ES_DNI', 'ES_NIE', 'ES_CIF', 'IT_CF', 'PT_NIF', 'BR_CPF', 'US_SSN',
   'GB_NINO' or None;
-- `national_id_valid`: the official check passes (DNI/NIE letter, CIF control, codice fiscale
-  check character with omocodia, NIF mod 11, both CPF digits, SSN and NINO structural rules)
-  and the value is not a well-known placeholder;
-- `national_id_issue`: None or 'missing', 'bad format', 'bad checksum', 'placeholder'.
+- `national_id_valid` (nullable boolean): True when the official check passes (DNI/NIE letter,
+  CIF control, codice fiscale check character with omocodia, NIF mod 11, both CPF digits, SSN
+  and NINO structural rules) and the value is not a well-known placeholder; False when a check
+  fails, the value is missing, a placeholder, or no identifier anywhere (not letters and digits);
+  null when it cannot be checked — a country whose identifiers have no rule here (an Australian
+  TFN), or no country, and a shape none of the known identifiers has. An unknown is not a
+  failure: a file of Australian numbers is not 100% invalid;
+- `national_id_issue`: None or 'missing', 'bad format', 'bad checksum', 'placeholder',
+  'unchecked' (valid is null).
 
 How the type is chosen: the record's country says which identifiers to expect (ES → DNI, NIE,
 CIF; IT → CF; …). A value in another country's shape is accepted as that foreign type only
@@ -32,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .distinct import as_arrow_text as _as_text, per_distinct
+from .distinct import as_arrow_text as _as_text, per_distinct, three_valued
 
 COLUMNS = ["national_id_std", "national_id_valid", "national_id_type", "national_id_issue"]
 WIDTH = 16
@@ -70,6 +75,9 @@ UNAMBIGUOUS = ("ES_DNI", "ES_NIE", "ES_CIF", "IT_CF", "BR_CPF", "GB_NINO")
 
 MISSING_TOKENS = frozenset({"", "-", "--", ".", "0", "NA", "N/A", "NONE", "NULL", "NAN", "NIL",
                             "X", "XX", "?", "SIN", "NO", "NOTIENE", "DESCONOCIDO", "UNKNOWN"})
+# Every national identifier scheme is Latin letters and digits, with at least one digit, once
+# separators are gone: a value of another shape is malformed whatever the country.
+GENERIC_ID = r"[A-Z0-9]*[0-9][A-Z0-9]*"
 # Specimens printed on sample cards, in manuals and on Wikipedia: valid, but nobody's.
 KNOWN_SPECIMENS = frozenset({"078051120", "219099999", "457555462", "RSSMRA80A01H501U",
                              "RSSMRA85T10A562S", "QQ123456C", "AB123456C"})
@@ -294,17 +302,23 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     s = _canonical(s, country)
     codes = _codes(s)
     kind, fit, form, ok = _choose_types(s, raw, country, codes)
-    placeholder = _placeholder(s) & fit
     kind[missing] = None
+    # No type: a country without rules here (or none), and a shape no known identifier has or
+    # one several have with none of their checks passing (nine digits: NIF? SSN? a TFN?).
+    # No rule applies, so it is not checked — unless it is no identifier anywhere.
+    untyped = pd.isna(kind) & ~missing
+    placeholder = _placeholder(s) & (fit | untyped)
+    not_an_id = untyped & ~_bool(s.str.fullmatch(GENERIC_ID))
+    unchecked = untyped & ~not_an_id & ~placeholder
     issue = np.select(
-        [missing, ~(fit & form), ~ok, placeholder],
-        ["missing", "bad format", "bad checksum", "placeholder"],
+        [missing, not_an_id, untyped & placeholder, unchecked, ~(fit & form), ~ok, placeholder],
+        ["missing", "bad format", "placeholder", "unchecked", "bad format", "bad checksum", "placeholder"],
         default="",
     ).astype(object)
     issue[issue == ""] = None
     return pd.DataFrame({
         "national_id_std": s.where(~missing, None).to_numpy(dtype=object, na_value=None),
-        "national_id_valid": pd.isna(issue),
+        "national_id_valid": three_valued(pd.isna(issue), unchecked),
         "national_id_type": kind,
         "national_id_issue": issue,
     })

@@ -6,7 +6,9 @@
   country (right length for its numbering plan), None otherwise. Numbers of the right length
   in ranges the metadata does not know keep their E.164 — they may be newly allocated and are
   still a good matching key — but get `phone_valid` False;
-- `phone_valid`: libphonenumber's `is_valid_number`, minus placeholders;
+- `phone_valid` (nullable boolean): libphonenumber's `is_valid_number`, minus placeholders;
+  null when it cannot be judged — a number in national format on a record without a (known)
+  country ('no country'): whether '612345678' is valid depends on the country it is dialled in;
 - `phone_type`: 'mobile', 'fixed_line', 'fixed_line_or_mobile', 'toll_free', 'premium_rate',
   'voip', 'other' (shared cost, personal, pager, UAN, voicemail) — only for valid numbers;
 - `phone_country`: ISO alpha-2 region of the number itself (a +44 number on a Spanish record
@@ -62,7 +64,7 @@ import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata, PhoneNumberType, ValidationResult
 from pyarrow.lib import ArrowException
 
-from .distinct import per_distinct
+from .distinct import per_distinct, three_valued
 
 COLUMNS = ["phone_std", "phone_valid", "phone_type", "phone_country", "phone_issue"]
 
@@ -639,8 +641,16 @@ def _standardise_distinct(frame: pd.DataFrame, force_fallback: bool = False) -> 
     failed = ~pd.isna(issue_fail) & ~missing & ~placeholder
     issue[failed] = issue_fail[failed]
     issue[issue == ""] = None
+    # A national number without a country cannot be read, so it cannot be judged either.
+    unknown = issue == "no country"
 
     e164 = pc.binary_join_element_wise("+", pc.cast(pa.array(cc), pa.string()), nsn, "")
+    # E.164 numbers have at most 15 digits; a few plans (DE) let libphonenumber call longer
+    # strings "possible", which are no dialable international number.
+    over = has_std & (pc.utf8_length(e164).to_numpy(zero_copy_only=False) > 16)
+    has_std &= ~over
+    valid &= ~over
+    issue[over & ~missing] = "too long"
     std = e164.to_numpy(zero_copy_only=False)
     std[~has_std] = None
     type_names = np.full(UNKNOWN + 1, None, dtype=object)
@@ -650,7 +660,7 @@ def _standardise_distinct(frame: pd.DataFrame, force_fallback: bool = False) -> 
     type_name[~valid] = None
     return pd.DataFrame({
         "phone_std": std,
-        "phone_valid": valid,
+        "phone_valid": three_valued(valid, unknown),
         "phone_type": type_name,
         "phone_country": np.where(has_std & (num_region != "001"), num_region, None),
         "phone_issue": issue,

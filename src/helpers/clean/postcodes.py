@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.clean.countries import as_arrow, blank_to_null, squash
-from helpers.clean.distinct import per_distinct
+from helpers.clean.distinct import per_distinct, three_valued
 
 # Issue codes (None when the value was valid as given, apart from spacing/case/separators).
 MISSING = "missing"
@@ -175,7 +175,9 @@ def _standardise_country(cleaned: pa.Array, country: str | None) -> tuple[pa.Arr
         ok = pc.and_(plausible, pc.invert(zeros))
         label = NO_COUNTRY if country is None else UNCHECKED_FORMAT
         issue = pc.if_else(zeros, pa.scalar(PLACEHOLDER), pc.if_else(ok, pa.scalar(label), pa.scalar(BAD_FORMAT)))
-        return std, ok, issue
+        # Plausible but unchecked: null, not True (nobody checked it) and not False (nothing is wrong).
+        valid = pc.if_else(ok, pa.scalar(None, pa.bool_()), pa.scalar(False))
+        return std, valid, issue
     std, issue = _apply_rules(packed, rules)
     matched = pc.is_valid(std)
     bad_range = _out_of_range(std, country)
@@ -197,6 +199,7 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     n = len(frame)
     std = np.full(n, None, dtype=object)
     valid = np.zeros(n, dtype=bool)
+    unknown = np.zeros(n, dtype=bool)
     issue = np.full(n, MISSING, dtype=object)
     groups = countries.groupby(countries.fillna(NO_COUNTRY_KEY), sort=False).indices
     for country, positions in groups.items():
@@ -207,8 +210,9 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
         rows = positions[present]
         std[rows] = np.array(g_std.to_pylist(), dtype=object)[present]
         valid[rows] = pc.fill_null(g_valid, False).to_numpy(zero_copy_only=False)[present]
+        unknown[rows] = pc.is_null(g_valid).to_numpy(zero_copy_only=False)[present]
         issue[rows] = np.array(g_issue.to_pylist(), dtype=object)[present]
-    return pd.DataFrame({"postcode_std": std, "postcode_valid": valid, "postcode_issue": issue})
+    return pd.DataFrame({"postcode_std": std, "postcode_valid": three_valued(valid, unknown), "postcode_issue": issue})
 
 
 def standardise_postcodes(postcode: pd.Series, country: pd.Series) -> pd.DataFrame:
@@ -223,7 +227,9 @@ def standardise_postcodes(postcode: pd.Series, country: pd.Series) -> pd.DataFra
       (ES/IT/US/BR, a spreadsheet artefact with one sensible repair) and a PT 4-digit code count
       as valid; a GB outward code alone does not (it names a district, not an address). For a
       country without rules, or no country, a plausible value (3-10 letters/digits with a digit)
-      counts as valid and the issue says it was not checked.
+      is null — cannot be checked, not known bad — and the issue says why (no_country,
+      unchecked_format); an implausible one (no digit, too long, all zeros) is False.
+      Nullable boolean ("boolean"); a missing postcode is False.
     - `postcode_issue`: None when clean, else one of missing, bad_format, bad_range, placeholder,
       leading_zero_restored, legacy_4_digit, outward_only, o_for_zero, no_country,
       unchecked_format.

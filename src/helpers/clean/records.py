@@ -25,6 +25,7 @@ from helpers.clean.national_ids import standardise_national_ids
 from helpers.clean.phones import standardise_phones
 from helpers.clean.postcodes import standardise_postcodes
 from helpers.schema import PEOPLE, QUARANTINE_COLUMNS
+from helpers.ingest import date_format_per_row
 
 STAGE = "02_clean_standardise"
 NAME_COLUMNS = ["title", "first_name", "middle_name", "last_name", "full_name"]
@@ -37,10 +38,17 @@ class CleanResult:
     reconciliation: pd.DataFrame  # per source: in, clean, quarantined, balanced
 
 
+PEOPLE_DATES = ("date_of_birth", "signup_date", "record_updated_at")
+
+
 def source_context(raw: pd.DataFrame, source_summary: pd.DataFrame) -> pd.DataFrame:
-    """Per-row registry facts: the source's default country and its own date format."""
+    """Per-row registry facts: the source's default country, and the date format of each date
+    column (`date_format:<column>`: the column's own `date_formats` entry, else the source's)."""
     facts = source_summary.set_index("source")[["default_country", "date_format"]]
-    return facts.reindex(raw["source"].to_numpy()).set_axis(raw.index)
+    ctx = facts.reindex(raw["source"].to_numpy()).set_axis(raw.index)
+    for column in PEOPLE_DATES:
+        ctx[f"date_format:{column}"] = date_format_per_row(source_summary, raw["source"], column)
+    return ctx
 
 
 def _dates(values: pd.Series, formats: pd.Series, reference_date: date, kind: str, field: str) -> pd.DataFrame:
@@ -53,9 +61,10 @@ def _names_dates_emails(
 ) -> tuple[pd.DataFrame, ...]:
     """The standardisers that need only the raw values, the country and the source's date format."""
     names = standardise_names(raw[NAME_COLUMNS], iso)
-    dob = _dates(raw["date_of_birth"], ctx["date_format"], reference_date, "birth", "date_of_birth")
-    signup = _dates(raw["signup_date"], ctx["date_format"], reference_date, "event", "signup_date")
-    updated = _dates(raw["record_updated_at"], ctx["date_format"], reference_date, "event", "record_updated_at")
+    dob = _dates(raw["date_of_birth"], ctx["date_format:date_of_birth"], reference_date, "birth", "date_of_birth")
+    signup = _dates(raw["signup_date"], ctx["date_format:signup_date"], reference_date, "event", "signup_date")
+    updated = _dates(raw["record_updated_at"], ctx["date_format:record_updated_at"], reference_date, "event",
+                     "record_updated_at")
     return names, dob, signup, updated, standardise_emails(raw["email"])
 
 
@@ -95,6 +104,8 @@ def has_name(std: pd.DataFrame) -> pd.Series:
 
 
 def has_contact(std: pd.DataFrame) -> pd.Series:
+    """A contact that can identify someone: a valid email or phone (known good: a phone whose
+    validity is unknown has no country, so no E.164 either), or a parsed address line."""
     return (
         std["email_valid"].fillna(False).astype(bool)
         | std["phone_valid"].fillna(False).astype(bool)

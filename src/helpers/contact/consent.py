@@ -6,9 +6,12 @@ or complaint matched to the person, is an event with a date; for each channel th
 decides (a tie goes to the opt-out). When the person's records disagree, the newest statement
 is the person's will, whichever source holds it.
 
-- A record's flag is dated by the record's last update, else its sign-up date, else when its
-  source was exported (the latest moment we know the flag was as it is). A "no" (False) is an
-  objection, a "yes" an opt-in, a missing flag says nothing.
+- A "no" (False) is an objection, dated by the record's last update, else its sign-up date, else
+  when its source was exported (the latest moment we know the flag was as it is).
+- A "yes" is an opt-in, dated only by evidence about consent itself: the record's sign-up date.
+  A record updated last week for a new phone number, or exported this morning, says nothing
+  about when its old `Y` was given, so an undated "yes" never overturns an objection or an
+  unsubscribe — it still counts where nobody objected. A missing flag says nothing.
 - A suppression's date is its `event_at`; an opt-out whose date cannot be read counts as the
   latest event, because an opt-in cannot be shown to come after it.
 - Reasons in `always_win` (registers, erasure, deceased) are not events: they close the channel
@@ -36,6 +39,10 @@ def seconds(values: pd.Series | np.ndarray) -> np.ndarray:
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        # Already dates (stage 02 writes seconds): cast directly, never through nanoseconds,
+        # which stop at 1677..2262 while a valid event date may be older.
+        return s.to_numpy().astype("datetime64[s]").astype("int64")
     return pd.to_datetime(s).to_numpy().astype("datetime64[s]").astype("int64")
 
 
@@ -96,8 +103,13 @@ def take_rows(values: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
 
 
 def flag_decisions(records: pd.DataFrame, codes: np.ndarray, n: int) -> dict[str, Decision]:
-    """Latest stated value of each consent flag per person (over all the person's records)."""
-    at = record_time(records)
+    """Latest stated value of each consent flag per person (over all the person's records).
+
+    Objections are dated by `record_time`; opt-ins by the sign-up date only (module docstring),
+    so an old "yes" in a record touched for another reason cannot outrank a newer "no".
+    """
+    stated = record_time(records)
+    consented = _valid_times(records, "signup_date_std")
     keys = records["record_key"].to_numpy(dtype=object)
     out = {}
     for flag in CONSENT_FLAGS:
@@ -105,6 +117,7 @@ def flag_decisions(records: pd.DataFrame, codes: np.ndarray, n: int) -> dict[str
         value = records[col].astype("boolean") if col in records.columns else pd.Series(pd.NA, index=records.index, dtype="boolean")
         given = value.notna().to_numpy()
         yes = value.fillna(False).to_numpy(dtype=bool)
+        at = np.where(yes, consented, stated)
         # latest first; at equal times the "no" wins (it sorts after the "yes")
         row = last_per_person(np.where(given, codes, -1), n, at, (~yes).astype("int8"))
         found = row >= 0

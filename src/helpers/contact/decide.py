@@ -51,6 +51,8 @@ def person_codes(golden: pd.DataFrame, person_id: pd.Series) -> np.ndarray:
 
 
 def _flag(records: pd.DataFrame, column: str) -> np.ndarray:
+    """True only where a validity flag is True. Contacting someone needs a verified value: one
+    that could not be checked (null, e.g. a phone without a country) is not enough."""
     if column not in records.columns:
         return np.zeros(len(records), dtype=bool)
     return records[column].astype("boolean").fillna(False).to_numpy(dtype=bool)

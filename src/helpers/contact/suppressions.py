@@ -32,6 +32,7 @@ import pandas as pd
 
 from helpers.clean.addresses import standardise_addresses
 from helpers.clean.countries import standardise_countries
+from helpers.clean.distinct import known_good
 from helpers.clean.dates import standardise_dates
 from helpers.clean.emails import standardise_emails
 from helpers.clean.names import standardise_names
@@ -39,6 +40,7 @@ from helpers.clean.phones import standardise_phones
 from helpers.clean.postcodes import standardise_postcodes
 from helpers.contact.rules import BOUNCES, ContactRules
 from helpers.schema import SUPPRESSION_CHANNELS, SUPPRESSION_REASONS
+from helpers.ingest import date_format_per_row
 
 # How a suppression row was tied to a person, as bits (a row may match one person several ways).
 METHODS: dict[str, int] = {"email": 1, "phone": 2, "phone_guessed_country": 4, "address+name": 8}
@@ -83,8 +85,7 @@ def standardise_suppressions(
     facts = source_summary.drop_duplicates("source").set_index("source")
     default_country = facts["default_country"].reindex(s["source"].to_numpy()).set_axis(s.index) \
         if "default_country" in facts.columns else None
-    date_format = facts["date_format"].reindex(s["source"].to_numpy()).set_axis(s.index) \
-        if "date_format" in facts.columns else None
+    date_format = date_format_per_row(source_summary, s["source"], "event_at") if "date_format" in facts.columns else None
 
     given_reason = _text(_column(s, "reason"))
     reason = given_reason.where(given_reason.isin(sorted(SUPPRESSION_REASONS)), rules.unknown_reason)
@@ -130,7 +131,7 @@ def standardise_suppressions(
         found = []
         for iso in sorted(set(guess_countries)):  # a loop over a few countries, not over rows
             read = standardise_phones(raw, pd.Series(iso, index=raw.index))
-            ok = read["phone_valid"].to_numpy(dtype=bool)
+            ok = known_good(read["phone_valid"])  # a guess counts only when the number is valid there
             found.append(pd.DataFrame({"row": raw.index[ok].to_numpy(), "phone_std": read["phone_std"].to_numpy()[ok]}))
         guesses = pd.concat([guesses, *found], ignore_index=True).drop_duplicates(ignore_index=True)
     return StandardisedSuppressions(rows, guesses)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.golden.survivorship import FIELD_COLUMNS, Group, choose, distinct_lists, recency, usable
+from helpers.clean.distinct import known_good
+from helpers.golden.survivorship import FIELD_COLUMNS, Group, choose, distinct_lists, recency, unverified, usable
 
 
 NEEDED = ["record_key", "source", "extracted_at", "record_updated_at_std", "record_updated_at_valid", "signup_date_std",
-          "email_valid", "phone_valid", "date_of_birth_valid", "national_id_valid", "address_valid"]
+          "signup_date_valid", "email_valid", "phone_valid", "date_of_birth_valid", "national_id_valid", "address_valid"]
 
 
 def linked_records(clean: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
@@ -42,9 +43,14 @@ def golden_customers(clean: pd.DataFrame, links: pd.DataFrame, groups: list[Grou
     codes, person_ids = pd.factorize(records["person_id"], sort=True)
     records["_pid"] = codes
     records["_row"] = np.arange(len(records))
+    # A sign-up date stage 02 flagged (in the future, unreadable) is no evidence of when we met.
+    signed_up = records["signup_date_std"]
+    if "signup_date_valid" in records:
+        signed_up = signed_up.where(known_good(records["signup_date_valid"]))
+    records["_signed_up"] = signed_up
     stats = records.groupby("_pid", sort=True).agg(
         record_count=("record_key", "size"),
-        first_seen=("signup_date_std", "min"),
+        first_seen=("_signed_up", "min"),
         last_updated=("_recency", "max"),
     )
     golden = pd.DataFrame({"person_id": np.asarray(person_ids, dtype=object)})
@@ -52,7 +58,9 @@ def golden_customers(clean: pd.DataFrame, links: pd.DataFrame, groups: list[Grou
     columns: dict[str, object] = {}
     for group in groups:
         cols = [FIELD_COLUMNS[f] for f in group.fields]
-        base = records.loc[usable(records, group), ["_pid", "_row", "record_key", "source", "_recency", *cols]]
+        take = usable(records, group).to_numpy()
+        base = records.loc[take, ["_pid", "_row", "record_key", "source", "_recency", *cols]]
+        base = base.assign(_unverified=unverified(records, group)[take])
         won = choose(base, group)
         at = won["_pid"].to_numpy()
         for field, col in zip(group.fields, cols):
@@ -60,8 +68,10 @@ def golden_customers(clean: pd.DataFrame, links: pd.DataFrame, groups: list[Grou
         columns[f"{group.name}_source"] = _scatter(won["source"], at, len(golden))
         columns[f"{group.name}_record_key"] = _scatter(won["record_key"], at, len(golden))
     golden = pd.concat([golden, pd.DataFrame(columns)], axis=1)
-    emails = records["email_std"].where(records["email_valid"].fillna(False).astype(bool))
-    phones = records["phone_std"].where(records["phone_valid"].fillna(False).astype(bool))
+    # Every value the person gave that is known good: these lists feed contact channels, where
+    # an unchecked phone (no country to dial it in) has no E.164 to offer anyway.
+    emails = records["email_std"].where(known_good(records["email_valid"]))
+    phones = records["phone_std"].where(known_good(records["phone_valid"]))
     lists = {}
     for name, values in (("emails", emails), ("phones", phones), ("sources", records["source"])):
         found = distinct_lists(records["person_id"], values, name)

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.clean.distinct import known_good, not_known_bad, unknown
 from helpers.config_file import read_yaml
 
 RULES = ("source_priority", "most_recent", "most_frequent", "most_complete")
@@ -102,21 +103,41 @@ def load_rules(path: str | Path) -> list[Group]:
 
 
 def usable(clean: pd.DataFrame, group: Group) -> pd.Series:
-    """Records whose value for the group may compete: valid where validity is known."""
+    """Records whose value for the group may compete: a value that is not known bad.
+
+    Validity is three-valued. A value checked and found bad (False) never competes; one that
+    could not be checked (null: an identity number of a country without a checksum rule) does,
+    because it is the best the customer gave — but after every verified value (`unverified`
+    is the first sort key in `choose`). A null-valid field without a value (a national-format
+    phone without a country has no E.164) has nothing to offer and does not compete."""
     key = group.fields[0]
     if key in VALIDITY:
-        return clean[VALIDITY[key]].fillna(False).astype(bool)
+        present = clean[FIELD_COLUMNS[key]].notna().to_numpy()
+        return pd.Series(not_known_bad(clean[VALIDITY[key]]) & present, index=clean.index)
     if key == "gender":
         return clean["gender_std"].isin(["F", "M", "X"])
     cols = [FIELD_COLUMNS[f] for f in group.fields]
     return clean[cols].notna().any(axis=1)
 
 
+def unverified(clean: pd.DataFrame, group: Group) -> np.ndarray:
+    """1 where the group's value could not be checked (validity null), else 0: a sort key that
+    puts verified values first (see `usable`)."""
+    key = group.fields[0]
+    if key not in VALIDITY:
+        return np.zeros(len(clean), dtype="int64")
+    return unknown(clean[VALIDITY[key]]).astype("int64")
+
+
 def recency(clean: pd.DataFrame) -> pd.Series:
-    """When a record last changed: its own update date, else when its source was extracted."""
-    extracted = pd.to_datetime(clean["extracted_at"], utc=True).dt.tz_localize(None).astype("datetime64[ns]")
-    updated = clean["record_updated_at_std"].where(clean["record_updated_at_valid"])
-    return updated.fillna(extracted)
+    """When a record last changed: its own update date, else when its source was extracted.
+
+    In seconds (datetime64[s]), not nanoseconds: an update date stage 02 accepts may lie
+    before 1677 (old event dates stay valid), and nanoseconds would overflow on it."""
+    extracted = pd.to_datetime(clean["extracted_at"], utc=True).dt.tz_localize(None).astype("datetime64[s]")
+    valid = known_good(clean["record_updated_at_valid"])
+    updated = pd.Series(clean["record_updated_at_std"].to_numpy().astype("datetime64[s]"), index=clean.index)
+    return updated.where(valid).fillna(extracted).astype("datetime64[s]")
 
 
 def _source_rank(sources: pd.Series, priority: list[str]) -> pd.Series:
@@ -147,7 +168,8 @@ def choose(records: pd.DataFrame, group: Group) -> pd.DataFrame:
     """The winning record per person for one group (_pid, record_key, source + the group's columns).
 
     `records` carries `_pid` (integer person code), `_row` (position in the clean table),
-    record_key, source, `_recency` and the group's clean columns, restricted to usable values.
+    record_key, source, `_recency` and the group's clean columns, restricted to usable values,
+    and may carry `_unverified` (1 = validity unknown), which then ranks before the rule.
     One `np.lexsort` over integer keys orders every person's candidates — rule keys first, then
     the most recent, then the earlier clean row — and the first row per person wins.
     """
@@ -168,9 +190,13 @@ def choose(records: pd.DataFrame, group: Group) -> pd.DataFrame:
         rule_keys = [-filled, -length]
     if {"first_name", "last_name"} <= set(group.fields):
         rule_keys = [name_outvoted(r), *rule_keys]
-    recency_ns = r["_recency"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    if "_unverified" in r:
+        rule_keys = [r["_unverified"].to_numpy(dtype="int64"), *rule_keys]
+    # Seconds: recency may be any year 0001..9999 (see `recency`); NaT (int64 min) sorts last.
+    recency_s = r["_recency"].to_numpy(dtype="datetime64[s]").astype("int64")
+    newest_first = np.where(recency_s == np.iinfo(np.int64).min, np.iinfo(np.int64).max, -recency_s)
     # np.lexsort sorts by the LAST key first
-    order = np.lexsort([r["_row"].to_numpy(), -recency_ns, *reversed(rule_keys), r["_pid"].to_numpy()])
+    order = np.lexsort([r["_row"].to_numpy(), newest_first, *reversed(rule_keys), r["_pid"].to_numpy()])
     ordered = r.iloc[order]
     first = np.r_[True, ordered["_pid"].to_numpy()[1:] != ordered["_pid"].to_numpy()[:-1]]
     return ordered.loc[first, ["_pid", "record_key", "source", *cols]]  # boolean mask: positional

@@ -33,6 +33,7 @@ from helpers.clean.dates import standardise_dates
 from helpers.clean.names import standardise_names
 from helpers.clean.postcodes import standardise_postcodes
 from helpers.golden.survivorship import recency
+from helpers.ingest import date_format_per_row
 
 ADDRESS_FIELDS = ["address_line1", "address_line2", "city", "region", "postcode", "country", "address_key", "building_key"]
 NAME_KEYS = ["first_name_key", "first_name_canonical", "surname_1_key", "surname_2_key"]
@@ -100,7 +101,8 @@ def standardise_moves(changes: pd.DataFrame, source_summary: pd.DataFrame, refer
     new = _standard_address(changes, "new_", facts["default_country"])
     country = new["country"].fillna(old["country"])
     names = standardise_names(changes.reindex(columns=["first_name", "last_name", "full_name"]), country)
-    when = standardise_dates(_col(changes, "effective_date"), facts["date_format"], reference_date, kind="event")
+    when = standardise_dates(_col(changes, "effective_date"), date_format_per_row(source_summary, changes["source"],
+                             "effective_date"), reference_date, kind="event")
     out = pd.DataFrame(
         {
             "move_key": changes["source"] + ":" + changes["source_record_id"].astype(str),
@@ -154,9 +156,10 @@ def residents(golden: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
     by_key = clean.set_index("record_key")
     name = by_key.reindex(golden["name_record_key"].to_numpy())[NAME_KEYS].set_axis(golden.index)
     addr = by_key.reindex(golden["address_record_key"].to_numpy())
-    addr_date = recency(addr.reset_index()).to_numpy() if len(addr) else np.array([], dtype="datetime64[ns]")
+    # Seconds, like `recency`: a valid update date may be older than nanoseconds reach (1677).
+    addr_date = recency(addr.reset_index()).to_numpy() if len(addr) else np.array([], dtype="datetime64[s]")
     return pd.concat([golden[["person_id", "address_key"]], name], axis=1).assign(
-        address_date=pd.Series(addr_date, index=golden.index, dtype="datetime64[ns]").dt.normalize()
+        address_date=pd.Series(addr_date, index=golden.index, dtype="datetime64[s]").dt.normalize()
     )
 
 

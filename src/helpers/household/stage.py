@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from helpers.clean.addresses import postcode_key
+from helpers.clean.distinct import not_known_bad
 from helpers.golden.survivorship import distinct_lists
 
 from helpers.match.evaluate import load_truth, pairwise_scores
@@ -58,8 +59,11 @@ def move_people(
 
 def person_places(clean: pd.DataFrame, links: pd.DataFrame, golden: pd.DataFrame) -> pd.Series:
     """Per golden person (aligned with `golden`): every "country|postcode" key their records or
-    their address give — where to look for their household when they gave no street."""
-    valid = clean["postcode_valid"].fillna(False).astype(bool).to_numpy()
+    their address give — where to look for their household when they gave no street.
+
+    A postcode that is not known bad counts: one of a country without rules (validity null) is
+    plausible and still says where a person lives; only one checked and found wrong does not."""
+    valid = not_known_bad(clean["postcode_valid"]) & clean["postcode_std"].notna().to_numpy()
     rows = clean[valid]
     iso = rows["country_std"].astype(object)
     code = pd.Series(
@@ -113,13 +117,18 @@ def build_households(
     )
 
 
-def household_scores(links: pd.DataFrame, members: pd.DataFrame, truth_path: str | Path) -> dict[str, dict]:
+def household_scores(links: pd.DataFrame, members: pd.DataFrame, truth_path: str | Path) -> dict[str, dict] | None:
     """Pairwise precision/recall/F1 of households against the truth's household ids.
+
+    None when the truth file knows persons only (no `household_truth_id` column): most
+    benchmarks have no household truth, and that is no reason to stop a run.
 
     Two views: over source records (the same unit as person matching; pairs of one person's
     duplicate records count too), and over persons (each golden person takes the household
     most of its records belong to), which measures the grouping alone.
     """
+    if "household_truth_id" not in pd.read_csv(truth_path, nrows=0).columns:
+        return None
     truth = load_truth(truth_path, "household_truth_id")
     hh = links[["record_key", "person_id"]].merge(members[["person_id", "household_id"]], on="person_id")
     records = pairwise_scores(hh, truth, cluster_column="household_id")

@@ -13,8 +13,10 @@ import duckdb
 import jellyfish
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from helpers.clean.distinct import map_distinct
+from helpers.clean.distinct import known_good, map_distinct, not_known_bad
+from helpers.clean.emails import _is_placeholder, placeholders
 
 # Matching column → what it holds. The order is the order of the table.
 FEATURES: dict[str, str] = {
@@ -31,7 +33,8 @@ FEATURES: dict[str, str] = {
     "surname_2_key": "second surname, when there is one",
     "date_of_birth": "date of birth, ISO text (any real past date, even an implausibly old one)",
     "gender": "M or F",
-    "email_key": "valid personal email, dots and +tags removed where the provider ignores them",
+    "email_key": "personal email (valid, or at a placeholder domain with a real user name), dots and +tags removed where the provider ignores them",
+    "email_user": "the email's user name (before the @), to see the same user at another or misspelt domain",
     "phone": "valid phone number, E.164",
     "national_id": "checksum-valid national id",
     "address_key": "country|postcode|street|number|unit",
@@ -39,6 +42,7 @@ FEATURES: dict[str, str] = {
     "postcode": "valid postcode, formatted per country (a US ZIP+4 as its ZIP)",
     "city": "city, lower-case without accents",
     "job_title": "job title or occupation, lower-case",
+    "company": "employer or company name, lower-case without accents (B2B contacts)",
     "country": "ISO country code; not compared — it scopes how common a place is (frequency_within)",
 }
 
@@ -75,7 +79,8 @@ def _postcode(clean: pd.DataFrame) -> pd.Series:
     ZIP is the part every writer gives. Other countries keep their full postcode: a
     Portuguese 4-digit prefix or a British outward code is a whole district, too coarse.
     """
-    postcode = clean["postcode_std"].where(clean["postcode_valid"].fillna(False).astype(bool))
+    # A plausible postcode of a country without rules (valid null) is still a postcode.
+    postcode = clean["postcode_std"].where(not_known_bad(clean["postcode_valid"]))
     us = clean["country_std"].eq("US") if "country_std" in clean else pd.Series(True, index=clean.index)
     zip5 = postcode.str.extract(r"^(\d{5})-\d{4}$", expand=False)
     return zip5.where(us & zip5.notna(), postcode)
@@ -117,7 +122,7 @@ CLEAN_COLUMNS = [
     "record_key", "source", "source_record_id", "first_name_key", "first_name_canonical", "last_name_key",
     "surname_1_key", "surname_2_key", "date_of_birth_std", "date_of_birth_issue", "gender_std", "email_key",
     "email_valid", "email_role", "phone_std", "phone_valid", "national_id_std", "national_id_valid", "address_key",
-    "building_key", "postcode_std", "postcode_valid", "country_std", "city_std", "job_title",
+    "building_key", "postcode_std", "postcode_valid", "country_std", "city_std", "job_title", "company",
 ]
 
 
@@ -133,13 +138,51 @@ def _first_word(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda names: names.str.split(" ", n=1).str[0])
 
 
+def _email_identity(clean: pd.DataFrame) -> pd.Series:
+    """The email as evidence of identity: stage 02's key of a valid personal address, or the
+    address itself when only its domain is a placeholder.
+
+    Stage 02 judges an address for *contacting*: user@example.com never receives mail, so it is
+    invalid. For *matching* the question is whether it names one person. A placeholder local
+    part (noemail@, test@, xxx@) names nobody, and a role mailbox (info@) names an office: both
+    stay out. But a reserved domain (example.com, example.it) with a real user name
+    (maria.rossi1957@example.com) is what test systems, anonymised exports and forms that
+    reject free-mail domains leave behind: the user name still belongs to one person, and a
+    shared user name between two records is as strong as a shared address. Term-frequency
+    adjustment and u counted from value counts weigh any such address that many records share.
+    """
+    valid = clean["email_valid"].fillna(False).astype(bool) & ~clean["email_role"].fillna(False).astype(bool)
+    key = clean["email_key"].where(valid)
+    if "email_issue" not in clean.columns or "email_std" not in clean.columns:
+        return key
+    candidate = clean["email_issue"].eq("placeholder") & ~clean["email_role"].fillna(False).astype(bool)
+    if not candidate.any():
+        return key
+    return key.where(~candidate, map_distinct(clean["email_std"].where(candidate), _user_at_placeholder_domain))
+
+
+def _user_at_placeholder_domain(addresses: pd.Series) -> pd.Series:
+    """`user@domain` (without a +tag) for addresses whose domain is a placeholder and whose user
+    name is not; None otherwise. Stage 02's own placeholder judgement, applied to the user name alone."""
+    parts = addresses.str.rsplit("@", n=1, expand=True).reindex(columns=[0, 1])
+    user = parts[0].str.split("+", n=1).str[0]
+    domain = parts[1]
+    _, placeholder_domains = placeholders()
+    label = domain.str.split(".", n=1).str[0]
+    user_is_placeholder = _is_placeholder(
+        pa.array(user.to_numpy(dtype=object), pa.string()), pa.array(label.to_numpy(dtype=object), pa.string()),
+        np.zeros(len(user), dtype=bool),
+    )
+    keep = domain.isin(placeholder_domains).to_numpy() & ~user_is_placeholder & user.notna().to_numpy() & (user.str.len() > 0).to_numpy()
+    return (user + "@" + domain).where(keep)
+
+
 def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     """Clean records → the table Splink sees (`unique_id` is the record key).
 
     Built as one dict of arrays and one frame at the end: assigning a million-row column at a
     time makes pandas copy and consolidate the growing frame again and again.
     """
-    valid_email = clean["email_valid"] & ~clean["email_role"]
     # A birth date too old to be a customer's (1630, or a 1900 placeholder) is still evidence of
     # identity; term-frequency adjustment takes care of placeholders. A future one is a typo.
     dob = clean["date_of_birth_std"].where(clean["date_of_birth_issue"].ne("future"))
@@ -151,6 +194,7 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     lone_name = first_name_key.where(last_name_key.isna())
     surname_sound = _soundex(clean["surname_1_key"])
     carriers = clean["surname_1_key"].map(clean["surname_1_key"].value_counts())
+    email_key = _email_identity(clean)
     columns = {
         "first_name_key": first_name_key,
         "first_name_canonical": clean["first_name_canonical"],
@@ -164,14 +208,17 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
         "surname_2_key": clean["surname_2_key"],
         "date_of_birth": _iso_dates(dob),
         "gender": clean["gender_std"].where(clean["gender_std"].isin(["M", "F"])),
-        "email_key": clean["email_key"].where(valid_email),
-        "phone": clean["phone_std"].where(clean["phone_valid"]),
-        "national_id": clean["national_id_std"].where(clean["national_id_valid"]),
+        "email_key": email_key,
+        "email_user": map_distinct(email_key, lambda keys: keys.str.rsplit("@", n=1).str[0]),
+        "phone": clean["phone_std"].where(known_good(clean["phone_valid"])),
+        # An identity number no checksum rule knows (valid null) is still an identifier.
+        "national_id": clean["national_id_std"].where(not_known_bad(clean["national_id_valid"])),
         "address_key": clean["address_key"],
         "building_key": clean["building_key"],
         "postcode": _postcode(clean),
         "city": _text_key(clean["city_std"]),
         "job_title": _text_key(clean["job_title"]),
+        "company": _text_key(clean["company"]) if "company" in clean else pd.Series(None, index=clean.index, dtype=object),
         "country": clean["country_std"] if "country_std" in clean else pd.Series(None, index=clean.index, dtype=object),
     }
     data = {"unique_id": clean["record_key"].to_numpy(), "source": clean["source"].to_numpy()}
@@ -180,9 +227,20 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _iso_dates(dates: pd.Series) -> pd.Series:
-    """Dates as ISO text, formatted once per distinct date."""
-    return map_distinct(dates, lambda days: pd.to_datetime(days).dt.strftime("%Y-%m-%d"))
+def _iso_dates(dates: pd.Series) -> np.ndarray:
+    """Dates as ISO text (None when missing), for any year 1–9999.
+
+    Why numpy and not pandas: stage 02 keeps dates at day or millisecond precision because real
+    files hold years pandas' nanosecond timestamps cannot (1630 in historical data, 1063 as a
+    typo); a day-precision numpy date formats them all, vectorised.
+    """
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":  # python dates or text: one conversion per distinct value
+        return _nullable(map_distinct(dates, lambda days: days.map(lambda d: str(d)[:10] if pd.notna(d) else None)))
+    days = values.astype("datetime64[D]")
+    out = np.datetime_as_string(days, unit="D").astype(object)
+    out[np.isnat(days)] = None
+    return out
 
 
 def present_features(table: pd.DataFrame, min_fill: float = MIN_FILL) -> list[str]:

@@ -27,6 +27,18 @@ class ModelSpecError(ValueError):
 
 
 @dataclass
+class TrainingLimits:
+    """How much data each estimate needs, and what stands in when the data has less (`training:` in
+    config/matching.yaml; see helpers.match.training)."""
+
+    min_em_pairs: int = 5  # a training block giving fewer pairs is skipped: nothing to estimate from
+    min_u_pairs: int = 1000  # fewer possible pairs than this: u cannot be sampled; the shipped defaults are used
+    prior_bounds: tuple[float, float] = (1e-9, 0.5)  # the estimated prior is clamped into this range
+    default_matches_per_record: float = 0.1  # prior when no deterministic pair exists: partners per record
+    default_parameters: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # comparison → level → [m, u]
+
+
+@dataclass
 class ModelSpec:
     comparisons: list[dict[str, Any]]
     blocking_rules: list[list[str] | dict[str, list[str]]]
@@ -38,12 +50,13 @@ class ModelSpec:
     sanity: dict[str, float] = field(default_factory=dict)
     vetoes: list[dict[str, Any]] = field(default_factory=list)
     path: str = "config/matching.yaml"
+    limits: TrainingLimits = field(default_factory=TrainingLimits)
 
 
 def comparison_columns(comparison: dict[str, Any]) -> list[str]:
     """Every matching column a comparison reads (the first is the one it cannot do without)."""
     cols = [comparison["column"]] if "column" in comparison else list(comparison.get("columns", []))
-    for key in ("nickname", "first_word", "crossed_words"):
+    for key in ("nickname", "first_word", "crossed_words", "user"):
         if key in comparison:
             cols.append(comparison[key])
     cols += [c for c in comparison.get("swapped_with", []) if c not in cols]
@@ -180,6 +193,7 @@ def load_spec(path: str | Path) -> ModelSpec:
     recall = training.get("deterministic_recall", 0.6)
     if not 0 < float(recall) <= 1:
         problems.append("training.deterministic_recall: must be in (0, 1]")
+    limits = _limits(training, raw.get("default_parameters") or {}, names, problems)
     if problems:
         raise ModelSpecError(f"{path}: the matching model has problems:\n  - " + "\n  - ".join(problems))
     return ModelSpec(
@@ -200,6 +214,43 @@ def load_spec(path: str | Path) -> ModelSpec:
             for v in vetoes
         ],
         path=str(path),
+        limits=limits,
+    )
+
+
+def _probabilities(pair: Any) -> list[float] | None:
+    """[m, u] as floats in (0, 1], or None. YAML reads 1e-06 (no dot) as text, so text is converted."""
+    try:
+        values = [float(v) for v in pair] if isinstance(pair, list) and len(pair) == 2 else None
+    except (TypeError, ValueError):
+        return None
+    return values if values and all(0 < v <= 1 for v in values) else None
+
+
+def _limits(training: dict, defaults: dict, names: list[str], problems: list[str]) -> TrainingLimits:
+    """`training:` minimums, prior bounds and `default_parameters:`, checked (problems appended)."""
+    base = TrainingLimits()
+    bounds = training.get("prior_bounds", list(base.prior_bounds))
+    if not (isinstance(bounds, list) and len(bounds) == 2 and 0 < float(bounds[0]) < float(bounds[1]) < 1):
+        problems.append("training.prior_bounds: give [low, high] with 0 < low < high < 1")
+        bounds = list(base.prior_bounds)
+    table: dict[str, dict[str, list[float]]] = {}
+    for comp, levels in defaults.items():
+        if comp not in names:
+            problems.append(f"default_parameters: {comp!r} is not a comparison")
+            continue
+        for label, mu in (levels or {}).items():
+            values = _probabilities(mu)
+            if values is None:
+                problems.append(f"default_parameters.{comp}.{label}: give [m, u], both in (0, 1]")
+                continue
+            table.setdefault(comp, {})[str(label)] = values
+    return TrainingLimits(
+        min_em_pairs=int(training.get("min_em_pairs", base.min_em_pairs)),
+        min_u_pairs=int(training.get("min_u_pairs", base.min_u_pairs)),
+        prior_bounds=(float(bounds[0]), float(bounds[1])),
+        default_matches_per_record=float(training.get("default_matches_per_record", base.default_matches_per_record)),
+        default_parameters=table,
     )
 
 
@@ -272,6 +323,15 @@ def _null_unless_lone(col: str, c: dict, present: set[str]) -> list:
 
 
 
+def _cut_short(col: str) -> str:
+    """SQL: one value is the start of the other, 3 letters at least (one letter more is already a
+    typo). Plain substr/length: the same SQL on every engine."""
+    return (
+        f"(length({col}_l) >= 3 AND length({col}_r) > length({col}_l) AND substr({col}_r, 1, length({col}_l)) = {col}_l)"
+        f" OR (length({col}_r) >= 3 AND length({col}_l) > length({col}_r) AND substr({col}_l, 1, length({col}_r)) = {col}_r)"
+    )
+
+
 def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
     levels = [*_null_unless_lone(col, c, present), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
@@ -292,11 +352,7 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
     )
     # "Franci" = "Francesca", "Dani" = "Daniel": a name cut short (3 letters at least; one
     # letter more is already a typo). Plain substr/length: the same SQL on every engine.
-    short = (
-        f"(length({col}_l) >= 3 AND length({col}_r) > length({col}_l) AND substr({col}_r, 1, length({col}_l)) = {col}_l)"
-        f" OR (length({col}_r) >= 3 AND length({col}_l) > length({col}_r) AND substr({col}_l, 1, length({col}_r)) = {col}_r)"
-    )
-    levels.append(cll.CustomLevel(short, label_for_charts="One name the start of the other (Dani = Daniel)"))
+    levels.append(cll.CustomLevel(_cut_short(col), label_for_charts="One name the start of the other (Dani = Daniel)"))
     initial = f"(length({col}_l) = 1 OR length({col}_r) = 1) AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)"
     levels.append(cll.CustomLevel(initial, label_for_charts="Initial agrees (J = John)"))
     levels.append(cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"))
@@ -350,6 +406,8 @@ def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
         typo = " OR ".join(f"levenshtein({x}_l, {y}_r) <= 1" for x, y in pairs)
         levels.append(cll.CustomLevel(f"({typo})", label_for_charts="One surname in common, with a typo"))
     levels += [cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos")]
+    # "Gon" = "Gonzalez": a surname cut short by a fixed-width field or a hurried typist.
+    levels.append(cll.CustomLevel(_cut_short(col), label_for_charts="One surname the start of the other (Gon = Gonzalez)"))
     swap = c.get("swapped_with") or []
     if len(swap) == 2 and set(swap) <= present:
         # Given name and surname typed in each other's field: the given-name comparison counts
@@ -365,10 +423,18 @@ def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
 def _date(c: dict, present: set[str]) -> cl.CustomComparison:
     # Splink's date-of-birth levels, with term frequencies on exact agreement so that a
     # placeholder date many records share (1900-01-01) weighs little.
+    col = c["column"]
     levels = cl.DateOfBirthComparison(
-        c["column"], input_is_string=True, datetime_thresholds=[1, 1, 10], datetime_metrics=["month", "year", "year"]
+        col, input_is_string=True, datetime_thresholds=[1, 1, 10], datetime_metrics=["month", "year", "year"]
     ).get_configured_comparison_levels()
-    levels[1].configure(tf_adjustment_column=c["column"])
+    levels[1].configure(tf_adjustment_column=col)
+    # 1972-05-10 = 1972-10-05: day and month read the other way round (a US-format date taken for
+    # a European one, or the reverse). ISO text, plain substr: the same SQL on every engine.
+    swapped = (
+        f"substr({col}_l, 1, 4) = substr({col}_r, 1, 4) AND substr({col}_l, 6, 2) = substr({col}_r, 9, 2) "
+        f"AND substr({col}_l, 9, 2) = substr({col}_r, 6, 2)"
+    )
+    levels.insert(2, cll.CustomLevel(swapped, label_for_charts="Day and month swapped"))
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -377,7 +443,15 @@ def _email(c: dict, present: set[str]) -> cl.CustomComparison:
     # (peterwilliams@hotmail vs peterwilliams@yahoo), are mostly the same *name* — evidence
     # the name comparisons already counted, and the mark of namesakes.
     col = c["column"]
-    levels = [*_null_and_exact(col), cll.ElseLevel()]
+    levels = [*_null_and_exact(col)]
+    user = c.get("user")
+    if user in present:
+        # marta432560@example.com = marta432560@exsmple.com, tanya.bosco90@example.com =
+        # tanya.bosco90@proton.me: one user at a misspelt or another domain. Weighed by how common
+        # the user name is (term frequency): "info" or a bare first name says little, a name with
+        # digits much; how often strangers share one is learnt like any level.
+        levels.append(cll.ExactMatchLevel(user).configure(label_for_charts="Same user name, other domain", tf_adjustment_column=user))
+    levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -399,6 +473,10 @@ def _place(c: dict, present: set[str]) -> cl.CustomComparison:
         label = PLACE_LABELS.get(col, f"Same {col}")
         # term frequencies: sharing a village says more than sharing London
         levels.append(cll.ExactMatchLevel(col).configure(label_for_charts=label, tf_adjustment_column=col))
+    # "Kingson upon Hull" = "Kingston upon Hull": a hand-typed place name with a typo or two still
+    # names the same place (the broadest column only: a postcode or street one typo away is another place).
+    if cols and cols[-1] == "city":
+        levels.append(cll.LevenshteinLevel("city", 2).configure(label_for_charts="Same city, with typos"))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 

@@ -14,12 +14,17 @@ from helpers.match.features import frequencies_within, matching_table, present_f
 from helpers.match.linking import cluster_records, new_linker, quiet_splink, record_links, score_pairs
 from helpers.match.model import ModelSpec, ResolvedModel, frequency_columns, resolve, splink_settings
 from helpers.match.training import (
+    apply_defaults,
     assert_sane,
+    check_model,
     check_model_fits,
     fill_exact_u,
     load_model,
     neutralise_unobserved,
+    refine_prior,
+    TrainingOutcome,
     train,
+    drop_small_term_frequencies,
 )
 
 
@@ -42,6 +47,11 @@ class Fitted:
     neutral: list[str]  # levels never observed among training matches, given a bounded weight
     reused_from: str | None
     computed_u: list[str]  # exact levels whose u came from value counts (too rare to sample)
+    skipped_blocks: list[str] = field(default_factory=list)  # training blocks not used, each with why (too few pairs, EM failed)
+    default_m: list[str] = field(default_factory=list)  # comparisons no training block could estimate: shipped default m
+    default_u: bool = False  # too few records to sample u: shipped default u for every level
+    prior: str = ""  # how the prior (probability two random records match) was obtained
+    no_term_frequencies: list[str] = field(default_factory=list)  # exact levels too common in this small file for term frequencies
 
 
 @dataclass
@@ -77,19 +87,65 @@ def prepare(clean: pd.DataFrame, spec: ModelSpec, backend: str) -> Prepared:
 
 
 def fit(prep: Prepared, spec: ModelSpec, seed: int, model_path: str | None = None) -> Fitted:
-    """Train (or reuse a saved model), neutralise unobserved levels, refuse a degenerate model."""
+    """Train (or reuse a saved model), fill what the data could not give, refuse a degenerate model.
+
+    What training could not estimate — u on a tiny file, m of a comparison no training block
+    could estimate — comes from the shipped defaults and is listed in the result (`default_u`,
+    `default_m`, `skipped_blocks`), so the report says how much of the model is this data's own.
+    """
     if model_path:
         model = load_model(model_path)
         check_model_fits(model, prep.present, model_path)
-        blocks: list[list[str]] = []
+        outcome = TrainingOutcome()
     else:
         trainer = new_linker(prep.training_records, splink_settings(prep.resolved, prep.present))
-        blocks = train(trainer, spec, prep.resolved, seed)
-        model = trainer.misc.save_model_to_json()
+        outcome = train(trainer, prep.training_records, prep.table, spec, prep.resolved, seed)
+        model = apply_defaults(
+            trainer.misc.save_model_to_json(), spec.limits.default_parameters, outcome.default_m, outcome.default_u
+        )
+        model["probability_two_random_records_match"] = outcome.prior_value
     model, computed_u = fill_exact_u(model, prep.table, prep.resolved.comparisons)
     model, neutral = neutralise_unobserved(model)
+    model, plain_u = drop_small_term_frequencies(model, prep.table, None if outcome.default_u else identifier_columns(prep.resolved))
+    if not model_path:
+        model, replaced = replace_implausible_m(model, spec)
+        outcome.default_m += replaced
+        model, outcome.prior = refine_prior(
+            model, prep.table, prep.resolved.deterministic_rules, outcome.deterministic_pairs, spec.limits,
+            spec.deterministic_recall,
+        )
     assert_sane(model, spec.sanity, spec.path)
-    return Fitted(model, blocks, neutral, model_path, computed_u)
+    return Fitted(
+        model, outcome.em_blocks, neutral, model_path, computed_u,
+        skipped_blocks=outcome.skipped_blocks, default_m=outcome.default_m, default_u=outcome.default_u, prior=outcome.prior,
+        no_term_frequencies=plain_u,
+    )
+
+
+IDENTIFIER_KINDS = ("email", "identifier")
+
+
+def identifier_columns(resolved: ResolvedModel) -> set[str]:
+    """Columns of the comparisons whose values are meant to belong to one person (email, phone, national id)."""
+    return {c["column"] for c in resolved.comparisons if c["kind"] in IDENTIFIER_KINDS and "column" in c}
+
+
+def replace_implausible_m(model: dict, spec: ModelSpec) -> tuple[dict, list[str]]:
+    """Comparisons whose estimated m fails the sanity check get the shipped default m; returns their names and why.
+
+    EM on data it cannot read (a field that never agrees among the pairs of any block, a block
+    whose fields drive each other) can leave a comparison untrained or collapsed. One such
+    comparison should not stop the run when the defaults measured on other data can stand in:
+    it is listed (`Fitted.default_m`) with the finding, and the whole model still passes
+    `assert_sane` afterwards, so a model that remains degenerate is refused.
+    """
+    findings: dict[str, list[str]] = {}
+    for f in check_model(model, spec.sanity):
+        findings.setdefault(f.comparison, []).append(f.problem)
+    if not findings:
+        return model, []
+    model = apply_defaults(model, spec.limits.default_parameters, list(findings), all_u=False)
+    return model, [f"{name} (estimate implausible: {'; '.join(problems)})" for name, problems in findings.items()]
 
 
 def for_dialect(model: dict, settings: Any, sql_dialect: str) -> dict:
@@ -112,6 +168,9 @@ def for_dialect(model: dict, settings: Any, sql_dialect: str) -> dict:
             for key in ("m_probability", "u_probability"):
                 if key in lf:
                     lt[key] = lf[key]
+            if not lf.get("tf_adjustment_column"):  # switched off for this data (drop_small_term_frequencies)
+                lt.pop("tf_adjustment_column", None)
+                lt.pop("tf_adjustment_weight", None)
     return target
 
 

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import json
 import logging
+import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
+from splink.internals.exceptions import SplinkException
 
 from helpers.match.features import FEATURES
 from helpers.match.model import (
     ModelSpec,
     ResolvedModel,
+    TrainingLimits,
     blocking_rule,
     comparison_columns,
     rule_columns,
@@ -32,24 +37,27 @@ from helpers.match.model import (
 
 TINY = 1e-12  # the smallest m or u kept: EM can reach denormal floats Splink cannot load
 
-DEFAULT_SANITY = {"min_exact_bayes_factor": 1.0, "min_exact_m": 0.05, "max_else_m": 0.6, "max_exact_u": 0.95}
+DEFAULT_SANITY = {"min_exact_bayes_factor": 1.0, "min_exact_m": 0.005, "max_else_m": 0.8, "max_exact_u": 0.95}
 
 
 class DegenerateModel(RuntimeError):
     """The trained m/u values are not believable; the message lists each problem."""
 
 
-def em_sessions(resolved: ResolvedModel, min_sessions_per_comparison: int = 2) -> list[list[str]]:
+def em_sessions(
+    resolved: ResolvedModel, min_sessions_per_comparison: int = 2, blocks: list[list[str]] | None = None
+) -> list[list[str]]:
     """The EM blocks to train on, in configured order, until each comparison is estimated often enough.
 
     A comparison is not estimated in a session blocked on one of its own columns, so the blocks
     are taken in order while some comparison still has fewer than `min_sessions_per_comparison`
-    sessions (or at least one when the data cannot give two).
+    sessions (or at least one when the data cannot give two). `blocks` narrows the candidates
+    (to those that give enough pairs in this run's data); by default all of the resolved model's.
     """
     counts = {c["name"]: 0 for c in resolved.comparisons}
     cols = {c["name"]: set(comparison_columns(c)) for c in resolved.comparisons}
     chosen: list[list[str]] = []
-    for block in resolved.em_blocks:
+    for block in resolved.em_blocks if blocks is None else blocks:
         trains = [n for n in counts if not cols[n] & set(rule_columns(block))]
         if any(counts[n] < min_sessions_per_comparison for n in trains):
             chosen.append(block)
@@ -60,28 +68,292 @@ def em_sessions(resolved: ResolvedModel, min_sessions_per_comparison: int = 2) -
     return chosen
 
 
-def train(linker: Any, spec: ModelSpec, resolved: ResolvedModel, seed: int) -> list[list[str]]:
-    """Estimate the prior, u and m in place on `linker`; returns the EM blocks used."""
-    linker.training.estimate_probability_two_random_records_match(
-        [blocking_rule(r) for r in resolved.deterministic_rules], recall=spec.deterministic_recall
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=seed)
+@dataclass
+class TrainingOutcome:
+    """What training did, for the stage report: which blocks trained m, which were skipped and
+    why, which comparisons fell back to the shipped default m (or u), and where the prior came from."""
+
+    em_blocks: list[list[str]] = field(default_factory=list)
+    skipped_blocks: list[str] = field(default_factory=list)
+    default_m: list[str] = field(default_factory=list)
+    default_u: bool = False
+    prior: str = ""
+    prior_value: float | None = None
+    deterministic_pairs: int = 0
+
+
+# Splink's own errors and the arithmetic ones its EM can raise on degenerate blocks (a log of 0 or
+# of a negative odds): caught per training step, reported, never a run's failure reason.
+TRAINING_ERRORS = (SplinkException, ValueError, ArithmeticError, duckdb.Error)
+
+
+def block_pairs(table: pd.DataFrame, block: list[str]) -> int:
+    """Pairs an EM block gives: Σ c(c−1)/2 over the groups of records agreeing on every term.
+
+    Counted from value counts (one group-by, no pair is built), so checking a block costs
+    nothing even at a million records; `col:n` terms group on the first n characters.
+    """
+    if table.empty:
+        return 0
+    keys = {}
+    for term in block:
+        col, _, n = str(term).partition(":")
+        if col not in table.columns:
+            return 0
+        keys[term] = table[col].str.slice(0, int(n)) if n else table[col]
+    groups = pd.DataFrame(keys).dropna().value_counts(sort=False).to_numpy(dtype="float64")
+    return int((groups * (groups - 1) / 2).sum())
+
+
+def usable_blocks(table: pd.DataFrame, blocks: list[list[str]], min_pairs: int) -> tuple[list[list[str]], list[str]]:
+    """The EM blocks giving at least `min_pairs` pairs, and the others as 'block: n pairs' lines."""
+    kept, skipped = [], []
+    for block in blocks:
+        n = block_pairs(table, block)
+        if n >= min_pairs:
+            kept.append(block)
+        else:
+            skipped.append(f"{' + '.join(block)}: {n:,} pairs (fewer than min_em_pairs {min_pairs:,})")
+    return kept, skipped
+
+
+def deterministic_pairs(records: Any, rules: list[list[str]]) -> int:
+    """Pairs at least one deterministic rule accepts, counted by Splink's pair counter (0 when none can be counted)."""
+    if not rules or records is None:
+        return 0
+    try:
+        counts = count_comparisons_from_blocking_rules(
+            records, blocking_rules=[blocking_rule(r) for r in rules], link_type="dedupe_only", record_sample_proportion=1.0
+        )
+    except TRAINING_ERRORS as exc:
+        logging.getLogger(__name__).warning("counting deterministic pairs failed (%s); default prior used", exc)
+        return 0
+    return int(counts[-1]["cumulative_comparison_count"])
+
+
+def prior_from_pairs(found: int, n_records: int, recall: float, limits: TrainingLimits, recall_how: str = "") -> tuple[float, str]:
+    """The prior from `found` deterministic pairs believed to be `recall` of all matches; (value, how).
+
+    Splink's estimator raises when the result exceeds every pair (two records that match) and
+    gives 0 when no pair qualifies, whose log then breaks EM. Here the result is clamped to
+    `prior_bounds`; with no qualifying pair — a file without duplicates on those fields, or
+    without the fields — each record is assumed to have `default_matches_per_record` partners:
+    a prior that shrinks with the file as a real one does.
+    """
+    total = n_records * (n_records - 1) / 2
+    low, high = limits.prior_bounds
+    if total < 1:
+        return high, "one record: nothing to compare"
+    if found == 0:
+        prior = limits.default_matches_per_record * n_records / 2 / total
+        how = f"default: no deterministic pair; {limits.default_matches_per_record:g} matching partners per record assumed"
+    else:
+        prior = found / recall / total
+        how = f"{found:,} deterministic pairs / recall {recall:.3g}{recall_how} / {total:,.0f} possible pairs"
+    clamped = min(max(prior, low), high)
+    if clamped != prior:
+        how += f" (clamped from {prior:.3g} into [{low:g}, {high:g}])"
+    return clamped, how
+
+
+def estimate_prior(records: Any, n_records: int, rules: list[list[str]], recall: float, limits: TrainingLimits) -> tuple[float, str]:
+    """Probability that two random records match, from near-certain rules with a believed recall; (value, how)."""
+    return prior_from_pairs(deterministic_pairs(records, rules), n_records, recall, limits)
+
+
+def rule_recall(model: dict, table: pd.DataFrame, rules: list[list[str]]) -> float | None:
+    """Share of true matches at least one deterministic rule accepts, as the trained model sees it; None if it cannot say.
+
+    Why: the configured recall (0.6) is a guess that holds for tidy data; on a file whose
+    fields are often missing or misspelt the rules find far fewer of the matches, the prior
+    comes out too small and true pairs fall below the threshold. The model itself says how
+    often a true match agrees exactly on each rule column (m of the levels that imply it) and
+    the data how often both records have it (fill rate squared); with the independence the
+    model already assumes, the union of the rules is exact over the few columns involved.
+    """
+    cols = sorted({c for r in rules for c in rule_columns(r)})
+    agree = {}
+    for col in cols:
+        m = _exact_m(model, col)
+        if m is None or col not in table.columns:
+            return None
+        agree[col] = m * float(table[col].notna().mean()) ** 2
+    miss_all = 0.0
+    for pattern in itertools.product((False, True), repeat=len(cols)):
+        p = math.prod(agree[c] if on else 1 - agree[c] for c, on in zip(cols, pattern))
+        on_cols = {c for c, on in zip(cols, pattern) if on}
+        if not any(set(rule_columns(r)) <= on_cols for r in rules):
+            miss_all += p
+    return 1 - miss_all
+
+
+def _exact_m(model: dict, col: str) -> float | None:
+    """m of the levels that imply exact agreement on `col`: the comparison's levels down to the one
+    testing `col` = `col` (exact on a key implies the same nickname form, for instance)."""
+    exact = re.compile(rf'^\s*"?{re.escape(col)}_l"?\s*=\s*"?{re.escape(col)}_r"?\s*$')
+    for comp in model["comparisons"]:
+        levels = scored_levels(comp)
+        for i, lv in enumerate(levels):
+            if exact.match(lv["sql_condition"]):
+                ms = [_probability(x.get("m_probability")) for x in levels[: i + 1]]
+                return None if any(m is None for m in ms) else min(sum(ms), 1.0)
+    return None
+
+
+def refine_prior(model: dict, table: pd.DataFrame, rules: list[list[str]], found: int, limits: TrainingLimits,
+                 configured_recall: float) -> tuple[dict, str]:
+    """The model's prior recomputed with the recall of the deterministic rules the trained model implies
+    (see `rule_recall`); the configured recall where the model cannot say."""
+    recall = rule_recall(model, table, rules) if found else None
+    how = " (estimated from the model)"
+    if recall is None or recall <= 0:
+        recall, how = configured_recall, " (configured)"
+    prior, text = prior_from_pairs(found, len(table), recall, limits, how)
+    model["probability_two_random_records_match"] = prior
+    return model, text
+
+
+def train(
+    linker: Any, records: Any, table: pd.DataFrame, spec: ModelSpec, resolved: ResolvedModel, seed: int
+) -> TrainingOutcome:
+    """Estimate the prior, u and m in place on `linker`; returns what was done and what was skipped.
+
+    Every step adapts to the data it is given: blocks too small for EM are skipped (counted
+    first), a failing EM session is skipped and named, u that cannot be sampled (a tiny file)
+    and m that no session could estimate come from the shipped defaults (`apply_defaults`).
+    """
+    limits = spec.limits
+    log = logging.getLogger(__name__)
+    out = TrainingOutcome()
+    out.deterministic_pairs = deterministic_pairs(records, resolved.deterministic_rules)
+    prior, out.prior = prior_from_pairs(out.deterministic_pairs, len(table), spec.deterministic_recall, limits)
+    # Splink's own estimator stores its result here too; there is no public setter.
+    linker._settings_obj._probability_two_random_records_match = prior
+    if len(table) * (len(table) - 1) / 2 < limits.min_u_pairs:
+        out.default_u = True
+    else:
+        try:
+            linker.training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=seed)
+        except TRAINING_ERRORS as exc:
+            log.warning("u sampling failed (%s); default u used", exc)
+            out.default_u = True
+    if out.default_u:
+        out.skipped_blocks = [f"{' + '.join(b)}: u not estimable on {len(table):,} records" for b in resolved.em_blocks]
+        trained_blocks: list[list[str]] = []
+    else:
+        candidates, out.skipped_blocks = usable_blocks(table, resolved.em_blocks, limits.min_em_pairs)
+        trained_blocks = _run_em(linker, em_sessions(resolved, blocks=candidates), spec, out)
+    out.em_blocks = trained_blocks
+    # A failed EM session can leave its own blocked-pair prior behind on the linker; the
+    # prior of the model is the one estimated above (see fit, which writes it into the model).
+    linker._settings_obj._probability_two_random_records_match = prior
+    out.prior_value = prior
+    trained = {n for b in trained_blocks for n in trained_comparisons(resolved, b)}
+    out.default_m = [c["name"] for c in resolved.comparisons if c["name"] not in trained]
+    return out
+
+
+def _run_em(linker: Any, blocks: list[list[str]], spec: ModelSpec, out: TrainingOutcome) -> list[list[str]]:
+    """One EM session per block; a session Splink refuses or that fails numerically is skipped and named."""
     used = []
-    for block in em_sessions(resolved):
+    for block in blocks:
+        # A session works on the linker's own comparisons (it removes those it cannot estimate and
+        # puts them back at the end): a session that fails midway would leave the model without
+        # them. Splink's own copy of the settings is kept and restored on failure.
+        saved = linker._settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 blocking_rule(block), max_pairs=spec.em_max_pairs, estimate_without_term_frequencies=True
             )
-        except ValueError as exc:
-            # Splink refuses its own EM result when a level's m underflows (e.g. 3.5e-318) —
-            # a block where some level never occurs among matches. The session is dropped and
-            # said so; if that leaves a comparison untrained, the sanity check stops the stage.
-            if "below the minimum allowed value" not in str(exc):
-                raise
-            logging.getLogger(__name__).warning("EM on %s did not converge (%s); session skipped", block, exc)
+        except TRAINING_ERRORS as exc:
+            linker._settings_obj.core_model_settings = saved
+            # e.g. a level's m underflowing (3.5e-318) in a block where it never occurs among
+            # matches, or no pair at all: the session is dropped; its comparisons keep the
+            # estimates of other sessions, or the shipped defaults.
+            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            out.skipped_blocks.append(f"{' + '.join(block)}: EM failed ({type(exc).__name__}: {reason})")
+            logging.getLogger(__name__).warning("EM on %s failed (%s); session skipped", block, exc)
             continue
         used.append(block)
     return used
+
+
+def trained_comparisons(resolved: ResolvedModel, block: list[str]) -> list[str]:
+    """Comparisons an EM session blocked on `block` estimates: those reading none of its columns."""
+    cols = set(rule_columns(block))
+    return [c["name"] for c in resolved.comparisons if not set(comparison_columns(c)) & cols]
+
+
+def apply_defaults(model: dict, defaults: dict[str, dict[str, list[float]]], m_for: list[str], all_u: bool) -> dict:
+    """Put the shipped default m (for comparisons in `m_for`) and, when `all_u`, default u into a saved model.
+
+    Defaults are per comparison and level label (`default_parameters` in config/matching.yaml,
+    measured on models trained on the demo data and the public benchmarks). A level the
+    defaults do not name gets m = u (no evidence either way; `neutralise_unobserved` when u is
+    not known yet); the named values are rescaled to sum to 1 with the others, since the data
+    may have fewer levels than the model the defaults came from.
+    """
+    for comp in model["comparisons"]:
+        name = comp["output_column_name"]
+        table = defaults.get(name, {})
+        levels = scored_levels(comp)
+        if all_u:
+            _set_normalised(levels, "u_probability", [(table.get(_label(lv)) or [None, None])[1] for lv in levels])
+        if name in m_for:
+            ms = [(table.get(_label(lv)) or [None, None])[0] for lv in levels]
+            us = [_probability(lv.get("u_probability")) for lv in levels]
+            _set_normalised(levels, "m_probability", [m if m is not None else u for m, u in zip(ms, us)])
+    return model
+
+
+def _label(level: dict) -> str:
+    return level.get("label_for_charts") or level["sql_condition"]
+
+
+def _set_normalised(levels: list[dict], key: str, values: list[float | None]) -> None:
+    """Write the given values rescaled to sum to 1; a level without one is left unset (filled later as neutral)."""
+    given = [v for v in values if v is not None and v > 0]
+    if not given:
+        return
+    total = sum(given)
+    for lv, v in zip(levels, values):
+        if v is not None and v > 0:
+            lv[key] = max(v / total, TINY)
+        else:
+            lv.pop(key, None)
+
+
+def drop_small_term_frequencies(model: dict, table: pd.DataFrame, columns: set[str] | None = None) -> tuple[dict, list[str]]:
+    """Switch off term-frequency adjustment where the file is too small for it; returns the model and those levels.
+
+    A term-frequency adjustment replaces u of exact agreement by the value's own frequency
+    (its count over the records with the column filled). A value carried only by one person's
+    two records has frequency 2/n, so when 2/n is not below u the adjustment can only weaken
+    agreement, however rare the value: in a file of two records of one person every name has
+    frequency 1 ("everyone is called Ana"), and in a few hundred records a unique email looks
+    common. Such a level keeps its plain u, the average over all values. Decided per level
+    from the counts (n) and u of this run, so large files keep every adjustment.
+
+    `columns` limits this to some columns: identifiers (email, phone, national id) are meant to
+    be one person's, so in a small file a value's count is mostly that person's own duplicates;
+    a name or a place is shared by different people, and even in a small file its frequency
+    says how common it is (households share a surname). None: every column (a tiny file).
+    """
+    dropped: list[str] = []
+    for comp in model["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            col = lv.get("tf_adjustment_column")
+            if not col or (columns is not None and col not in columns):
+                continue
+            n = int(table[col].notna().sum()) if col in table.columns else 0
+            u = _probability(lv.get("u_probability"))
+            if n >= 2 and u is not None and 2 / n < u:
+                continue
+            # removed, not weighted 0: Splink reads a weight of 0 back from JSON as "unset" (1.0)
+            lv.pop("tf_adjustment_column", None)
+            lv.pop("tf_adjustment_weight", None)
+            dropped.append(f"{comp['output_column_name']}: {_label(lv)}")
+    return model, dropped
 
 
 def fill_exact_u(model: dict, table: pd.DataFrame, comparisons: list[dict[str, Any]]) -> tuple[dict, list[str]]:
@@ -239,7 +511,7 @@ def assert_sane(model: dict, sanity: dict[str, float] | None = None, where: str 
 
 def prior_weight(model: dict) -> float:
     """The match weight before any comparison: log2 of the prior odds that two records match."""
-    p = float(model["probability_two_random_records_match"])
+    p = min(max(float(model["probability_two_random_records_match"]), 1e-12), 1 - 1e-12)  # a reused model may hold 0 or 1
     return math.log2(p / (1 - p))
 
 

@@ -58,6 +58,7 @@ class ReportFacts:
     previous: pd.DataFrame | None
     example: pd.DataFrame
     numbers: dict[str, Any] = field(default_factory=dict)
+    gate_warnings: list[dict[str, str]] = field(default_factory=list)  # warning-level gates and drift of stages 01–07
 
 
 def stage_records(run_dir: Path) -> dict[str, dict]:
@@ -74,6 +75,15 @@ def stage_records(run_dir: Path) -> dict[str, dict]:
     return out
 
 
+def run_warnings(run_dir: Path, stages: dict[str, dict]) -> list[dict[str, str]]:
+    """The warnings of this run's earlier stages: the manifest's (gates and drift) when the runner
+    wrote one, else those the stage records carry (a run of the notebooks by hand)."""
+    manifest = Path(run_dir) / "run_manifest.json"
+    if manifest.exists():
+        return [w for w in read_json(manifest).get("warnings") or [] if w.get("stage") in stages]
+    return [{"stage": stage, **w} for stage, record in stages.items() for w in record.get("warnings") or []]
+
+
 def source_table(summary: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFrame:
     """One row per source: what it is, how much it gave, how old it is."""
     fresh = freshness.set_index("source")[["age_days", "allowed_age_days", "stale"]]
@@ -84,12 +94,16 @@ def source_table(summary: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFrame
 
 
 def cleaning_table(clean: pd.DataFrame, stage02: dict) -> pd.DataFrame:
-    """Per field: values given, share rewritten into standard form, share still invalid.
+    """Per field: values given, share rewritten into standard form, share still invalid, and
+    beside it the share that could not be checked (`unknown_share`: validity null, e.g. an
+    identity number of a country without a checksum rule) — not known bad, so not invalid.
 
-    Stage 02 records this table; runs from before it did are summarised again here."""
+    Stage 02 records this table; runs from before it did are summarised again here (runs from
+    before validity was three-valued have no unknown share: null)."""
     recorded = stage02.get("metrics", {}).get("change_summary")
     table = (pd.DataFrame(recorded).set_index("field") if recorded else change_summary(clean))
-    table = table[["given", "changed_share", "invalid_share"]].astype({"changed_share": float, "invalid_share": float})
+    shares = ["changed_share", "invalid_share", "unknown_share"]
+    table = table.reindex(columns=["given", *shares]).astype({c: float for c in shares})
     corrected = int(clean["email_corrected"].eq(True).sum()) if "email_corrected" in clean else 0
     table["corrected"] = pd.Series({"email": corrected}).reindex(table.index).astype("Int64")
     return table[table["given"] > 0]
@@ -286,4 +300,5 @@ def collect_facts(
         previous=comparison(stages, previous_run(Path(processed_dir), run_id)),
         example=masked_example(clean, links, golden, seed),
         numbers=numbers,
+        gate_warnings=run_warnings(run_dir, stages),
     )

@@ -37,6 +37,12 @@ def cleaning_bars(cleaning: pd.DataFrame) -> plt.Figure:
         ax.text(changed, yy + 0.2, f" {changed:.1%}", va="center", fontsize=7.5)
         if bad > 0:
             ax.text(bad, yy - 0.2, f" {bad:.2%}", va="center", fontsize=7.5, color="#cf222e")
+    # Values no rule could check (validity null) are not invalid; say how many beside the bar.
+    unknown = data["unknown_share"].astype(float).fillna(0) if "unknown_share" in data else pd.Series(0.0, index=data.index)
+    for yy, (bad, unsure) in enumerate(zip(invalid, unknown)):
+        if unsure > 0:
+            ax.text(max(bad, 0.0) + 0.12, yy - 0.2, f"{unsure:.1%} not checkable", va="center", fontsize=7.5,
+                    color="#57606a")
     ax.set_yticks(y, [f.replace("_", " ") for f in data.index])
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlim(0, 1.1)

@@ -108,7 +108,8 @@ def render_report(facts: ReportFacts, figures: dict[str, plt.Figure], generated_
         cell_class=lambda col, idx, v: "stale" if col == "stale" and bool(v) else "",
     )
     cleaning = facts.cleaning.rename(columns={"given": "values given", "changed_share": "rewritten",
-                                              "invalid_share": "still invalid", "corrected": "corrected"})
+                                              "invalid_share": "still invalid", "unknown_share": "not checkable",
+                                              "corrected": "corrected"})
     cleaning.index = [str(i).replace("_", " ") for i in cleaning.index]
     completeness = facts.completeness.rename(columns={"single record": "average single record",
                                                       "golden": "golden customer"})
@@ -155,8 +156,11 @@ should arrive. A stale source (red) still counts, but its details may be out of 
 <h2>2. Data quality before and after cleaning</h2>
 <p>Cleaning never overwrites what the customer gave: it writes a standardised value beside it. "Rewritten" is the
 share of values that were not in standard form as received (phones to international format, dates to one format,
-names to proper case); "still invalid" is what no rule could repair: it is flagged and never used to contact anyone.</p>
-{table_html(cleaning, {"values given": "int", "rewritten": "pct", "still invalid": "pct2", "corrected": "int"}, "field")}
+names to proper case); "still invalid" is what no rule could repair: it is flagged and never used to contact anyone.
+"Not checkable" is what no rule exists for (an identity number of a country without a checksum rule, a phone without a
+country): kept and not counted as invalid, but not vouched for either.</p>
+{table_html(cleaning, {"values given": "int", "rewritten": "pct", "still invalid": "pct2", "not checkable": "pct2",
+                       "corrected": "int"}, "field")}
 {_img(figures, 'cleaning', 'data quality before and after cleaning')}
 
 <h2>3. Duplicates found and merged</h2>

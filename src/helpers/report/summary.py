@@ -28,6 +28,9 @@ def warnings(facts: ReportFacts) -> list[str]:
     if held:
         out.append(f"{held:,} input rows were held back in quarantine (unreadable, duplicated or without identity); "
                    "the run's quarantine tables list each with its reason.")
+    for w in facts.gate_warnings:
+        out.append(f"Quality warning ({w.get('stage', w.get('table'))}, {w['expectation']}): {w['detail']}."
+                   + (f" {w['why'][:1].upper()}{w['why'][1:]}." if w.get("why") else ""))
     return out
 
 

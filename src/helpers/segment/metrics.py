@@ -28,6 +28,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from helpers.clean.dates import as_days
+
 
 def orders(purchases: pd.DataFrame) -> pd.DataFrame:
     """One row per order: person_id, order_key, day (earliest), amount (sum), on_promotion (any),
@@ -107,7 +109,8 @@ def customer_metrics(
     out["last_purchase"] = agg["last_purchase"].to_numpy(dtype="datetime64[s]")
     out["recency_days"] = _days_since(ref, out["last_purchase"].to_numpy(dtype="datetime64[D]"))
     out["days_since_first_purchase"] = _days_since(ref, out["first_purchase"].to_numpy(dtype="datetime64[D]"))
-    first_seen = (pd.to_datetime(persons["first_seen"]).to_numpy(dtype="datetime64[D]") if "first_seen" in persons
+    # Day numbers (`as_days`), not pandas timestamps: a first_seen of any year never overflows.
+    first_seen = (as_days(persons["first_seen"]) if "first_seen" in persons
                   else np.full(len(people), np.datetime64("NaT"), dtype="datetime64[D]"))
     # the earlier of the known ones (fmin skips NaT)
     out["tenure_days"] = _days_since(ref, np.fmin(first_seen, out["first_purchase"].to_numpy(dtype="datetime64[D]")))

@@ -29,6 +29,7 @@ from helpers.clean.distinct import as_arrow_text, is_given, map_distinct
 from helpers.clean.flags import standardise_flag
 from helpers.segment.config import SegmentConfig
 from helpers.segment.currency import currency_codes, parse_amounts, to_reporting
+from helpers.ingest import date_format_per_row
 
 LINK_STATUSES = ("linked", "anonymous", "unlinked", "ambiguous", "no_link_rule")
 
@@ -164,7 +165,7 @@ def event_days(values: pd.Series, sources: pd.Series, source_summary: pd.DataFra
     pair, at = np.unique(text_code.astype(np.int64) * max(len(source_names), 1) + source_code, return_inverse=True)
     distinct_text = pd.Series(np.asarray(texts, dtype=object)[pair // max(len(source_names), 1)], dtype=object)
     distinct_source = pd.Series(np.asarray(source_names, dtype=object)[pair % max(len(source_names), 1)], dtype=object)
-    formats = distinct_source.map(source_summary.set_index("source")["date_format"])
+    formats = date_format_per_row(source_summary, distinct_source, "transaction_at")
     parsed = standardise_dates(distinct_text, formats, reference_date, kind="event")
     future = (parsed["date_std"] > pd.Timestamp(reference_date)).to_numpy()
     day = parsed["date_std"].where(parsed["date_valid"].to_numpy() & ~future).to_numpy()
