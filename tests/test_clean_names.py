@@ -194,3 +194,67 @@ def test_duplicate_index_and_missing_columns():
     out = standardise_names(df, pd.Series(["ES", "IT"], index=[7, 7]))
     assert list(out["first_name_std"]) == ["Ana", "Mario"]
     assert list(out["last_name_std"]) == ["Ruiz", "Rossi"]
+
+
+# --- peerage titles, post-nominals and ordinals typed as names ------------------------------
+
+@pytest.mark.parametrize("first, last, title, first_std, last_std", [
+    ("sir", "baronet", "Sir", None, None),        # "Sir X, Baronet" split into the two fields
+    ("1st", "bt.", None, None, None),             # "1st ... Bt." : ordinal and post-nominal only
+    ("2nd", "Smith", None, None, "Smith"),
+    ("bt.", None, None, None, None),
+    ("John", "Smith Bt", None, "John", "Smith"),
+    ("John", "Smith, 3rd Baronet", None, "John", "Smith"),
+    ("Jane", "Doe OBE", None, "Jane", "Doe"),
+    ("John", "Sr.", None, "John", None),
+    ("countess", "Spencer", "Countess", None, "Spencer"),
+    ("Viscount", "Melbourne", "Viscount", None, "Melbourne"),
+    ("J0hn", "Smith", None, "J0hn", "Smith"),     # a stray digit is noise, not an ordinal
+])
+def test_titles_and_post_nominals_are_not_name_keys(first, last, title, first_std, last_std):
+    out = std("GB", first_name=first, last_name=last)
+    assert (out["title_std"], out["first_name_std"], out["last_name_std"]) == (title, first_std, last_std)
+    if last_std is None:
+        assert out["surname_1_key"] is None and out["last_name_key"] is None
+
+
+def test_two_baronets_share_no_name_key():
+    a = std("GB", first_name="1st", last_name="Bt.")
+    b = std("GB", first_name="3rd", last_name="Baronet")
+    keys = ("first_name_key", "last_name_key", "surname_1_key", "first_name_canonical")
+    assert all(a[k] is None and b[k] is None for k in keys)
+
+
+@pytest.mark.parametrize("country, first, last, title, first_std, last_std", [
+    # A title that is also a name (Earl, Conte, Marques, Duque) is never taken from a name
+    # field: Earl Smith keeps his name, Giuseppe Conte and Iván Duque theirs, and a surname
+    # typed into the first-name field (swapped fields) stays a name.
+    ("GB", "Earl", "Smith", None, "Earl", "Smith"),
+    ("IT", "Conte", "Rossi", None, "Conte", "Rossi"),
+    ("BR", "Marques", "Gustavo", None, "Marques", "Gustavo"),
+    ("IT", "Giuseppe", "Conte", None, "Giuseppe", "Conte"),
+    ("ES", "Iván", "Duque Márquez", None, "Iván", "Duque Márquez"),
+    ("ES", "Condesa", "de Pardo Bazán", "Condesa", None, "de Pardo Bazán"),
+    ("PT", "Ana", "Marques Silva", None, "Ana", "Marques Silva"),
+    ("GB", "Kate", "Lord", None, "Kate", "Lord"),
+    ("GB", "Sir Walter", "Scott", "Sir", "Walter", "Scott"),
+])
+def test_peerage_titles_in_name_fields(country, first, last, title, first_std, last_std):
+    out = std(country, first_name=first, last_name=last)
+    assert (out["title_std"], out["first_name_std"], out["last_name_std"]) == (title, first_std, last_std)
+
+
+@pytest.mark.parametrize("full, country, expected", [
+    ("Sir Edmund Loder, 2nd Baronet", "GB", ("Sir", "Edmund", None, "Loder")),
+    ("Jane Doe OBE", "GB", (None, "Jane", None, "Doe")),
+    ("Viscount Melbourne", "GB", ("Viscount", None, None, "Melbourne")),
+    ("CONTE GIUSEPPE", "IT", (None, "Giuseppe", None, "Conte")),
+    ("Duque García, Ana", "ES", (None, "Ana", None, "Duque García")),
+])
+def test_full_name_titles_post_nominals_and_name_like_titles(full, country, expected):
+    assert split(full, country) == expected
+
+
+def test_title_column_takes_name_like_titles():
+    assert std("IT", title="Conte", first_name="Mario", last_name="Rossi")["title_std"] == "Conte"
+    assert std("GB", title="Earl", first_name="John", last_name="Spencer")["title_std"] == "Earl"

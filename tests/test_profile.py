@@ -65,3 +65,15 @@ def test_freshness_flags_sources_that_missed_refreshes():
     assert fresh.loc["future", "future"]
     assert fresh.loc["weekly_stale", "allowed_age_days"] == 14.0
     assert pd.isna(fresh.loc["no_cadence", "allowed_age_days"])
+
+
+def test_a_header_only_people_export_profiles_to_empty_tables_not_a_key_error():
+    """Issue 16 case 7: a header-only people source failed with KeyError: 'filled'."""
+    from helpers import profile
+    from helpers.schema import columns_for
+
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns_for("people")})
+    columns = profile.profile_columns(empty)
+    assert columns.empty and "filled" in columns.columns
+    assert profile.profile_for_display(columns).empty
+    assert profile.duplicates_by_source(empty).empty

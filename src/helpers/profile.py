@@ -138,7 +138,12 @@ def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_
                     "distinct_shapes": len(shapes),
                 }
             )
-    return pd.DataFrame(rows)
+    # With no people record at all (a header-only export), the same columns, no rows.
+    return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+
+
+PROFILE_COLUMNS = ["source", "column", "rows", "filled", "fill_rate", "distinct", "top_values", "top_shapes",
+                   "distinct_shapes"]
 
 
 def duplicates_by_source(people: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -157,7 +162,7 @@ def duplicates_by_source(people: pd.DataFrame, columns: list[str] | None = None)
                 "duplicate_ids": int(part["source_record_id"].duplicated().sum()),
             }
         )
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["source", "rows", "exact_duplicate_rows", "duplicate_ids"])
 
 
 def reference_instant(reference_date: date | str | None) -> datetime:
@@ -264,7 +269,7 @@ def freshness_for_display(fresh: pd.DataFrame):
 def profile_for_display(profile: pd.DataFrame) -> pd.DataFrame:
     """Fill rate and shapes per source and column; top values only where they are not personal."""
     view = profile[profile["filled"] > 0].copy()
-    view["fill_rate"] = (view["fill_rate"] * 100).round(1)
+    view["fill_rate"] = (view["fill_rate"].astype("float64") * 100).round(1)
     view["top shapes"] = view["top_shapes"].map(lambda s: ", ".join(f"{v} ({n})" for v, n in json.loads(s)[:3]))
     view["top values"] = view["top_values"].map(
         lambda s: ", ".join(f"{v} ({n})" for v, n in json.loads(s)[:3]) if s else "— (personal data)"

@@ -353,9 +353,15 @@ class Runner:
         manifest["stages"] = [s for s in manifest["stages"] if s["name"] != result["name"]] + [result]
         order = {s.name: i for i, s in enumerate(self.stages)}
         manifest["stages"].sort(key=lambda s: order.get(s["name"], 99))
-        manifest["warnings"] = [
-            {"stage": s["name"], **w} for s in manifest["stages"] for w in (s.get("warnings") or [])
-        ]
+        # The same table may be gated twice (golden_customers in 04 and 05): one warning, first stage.
+        seen: set[tuple] = set()
+        manifest["warnings"] = []
+        for s in manifest["stages"]:
+            for w in s.get("warnings") or []:
+                key = (w.get("table"), w.get("expectation"), w.get("detail"))
+                if key not in seen:
+                    seen.add(key)
+                    manifest["warnings"].append({"stage": s["name"], **w})
 
     def _save(self, manifest: dict, run_dir: Path, report_dir: Path) -> None:
         write_json(manifest, run_dir / MANIFEST)

@@ -16,7 +16,9 @@ Full-name split rule (sources with one name field), in this order:
 
 1. "LAST, First" — a comma separates surname (left) from given names (right).
 2. Honorifics at the front ("Sr.", "Dott.ssa", "MRS", glued "Sr.Juan") go to `title_std`,
-   generational suffixes at the end ("Jr", "III", "PhD") are dropped from the parts.
+   generational suffixes and post-nominals at the end ("Jr", "III", "PhD", "Bt", "OBE") are
+   dropped from the parts, and ordinals ("2nd Baronet") are never name words. Titles that are
+   also names (Conte, Duque, Earl) are left to the other steps: "CONTE GIUSEPPE" is a surname.
 3. Case signal — "GARCÍA LÓPEZ José" / "José GARCÍA LÓPEZ": when some words are in capitals
    and others are not, the capitalised run at either end is the surname.
 4. Given-name lexicon — the leading words that are known given names (curated lexicon +
@@ -70,6 +72,9 @@ _STRAY = re.compile(r"[\"“”«»()\[\]{}<>;:!?*#]+")  # characters that are n
 _INITIAL = re.compile(r"^[^\W\d_]\.?$")
 # "Sr.Juan" -> ("Sr.", "Juan"); split only when the dotted head is a known honorific.
 _GLUED = re.compile(r"^([^\W\d_]+\.(?:[^\W\d_]+\.)?)([^\W\d_].*)$")
+# "1st", "2nd", "23rd", "4th": the number of a title ("2nd Baronet", "1st Baron X") that data
+# entry split into the name fields. Never a name word, and its key ("nd") would be a false one.
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|d)\.?$", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,6 +146,7 @@ class Lexicon:
     compounds_by_first: dict[str, tuple[tuple[str, ...], ...]]  # first word -> longest first
     particles: dict[str, str]             # key -> core | article | joiner | prefix
     honorifics: dict[str, tuple[str, frozenset[str] | None]]  # hkey -> (canonical, glued langs)
+    name_like: frozenset[str]             # hkeys of titles that are also names (scope 'name')
     suffixes: frozenset[str]
     hypocorisms: dict[str, dict[str, str]]  # lang -> nickname key -> canonical key
     english: dict[str, str]               # English nickname key -> canonical key
@@ -219,10 +225,18 @@ def lexicon() -> Lexicon:
     given -= {p for p, kind in particles.items() if kind != "prefix"}
     given -= {"", "smith"}  # 'smith' is in the nicknames table (smith -> smitty): a surname first
 
+    # glued_scope: 'any' = an honorific wherever it is typed; languages ('en', 'es pt') = inside
+    # a name field only in those languages ("Don" is an English given name); 'name' = a title
+    # that is also a common surname or given name (Conte, Duque, Marques, Earl, Baron): taken
+    # only from a title column. Not even a first-name field holding only "Marques" is a title:
+    # swapped fields (first_name="Marques", last_name="Gustavo") are common in customer files.
     honorifics: dict[str, tuple[str, frozenset[str] | None]] = {}
+    name_like: set[str] = set()
     for variant, canonical, scope in _csv_rows("names_honorifics.csv"):
-        langs = None if scope == "any" else frozenset(scope.split())
+        langs = None if scope in ("any", "name") else frozenset(scope.split())
         honorifics[_hkey(variant)] = (canonical, langs)
+        if scope == "name":
+            name_like.add(_hkey(variant))
 
     compounds: dict[str, list[tuple[str, ...]]] = {}
     for comp in sorted({tuple(line.split()) for line in _data_lines("names_compound_given.txt")},
@@ -235,6 +249,7 @@ def lexicon() -> Lexicon:
         compounds_by_first={k: tuple(v) for k, v in compounds.items()},
         particles=particles,
         honorifics=honorifics,
+        name_like=frozenset(name_like),
         suffixes=frozenset(_tkey(s) for s in _data_lines("names_suffixes.txt")),
         hypocorisms=hypocorisms,
         english=english,
@@ -256,10 +271,13 @@ def _clean(text: object) -> str | None:
 
 
 def _tokens(text: str | None) -> list[str]:
-    """Words of a cleaned text; lone punctuation ("-", "&", ".") is not a word."""
+    """Words of a cleaned text; lone punctuation ("-", "&", ".") and ordinals ("2nd", the
+    number of a title: "Sir John Smith, 2nd Baronet") are not words. A word with a stray digit
+    ("J0hn", transcription noise) stays a word."""
     if not text:
         return []
-    return [t.strip(",") for t in text.split(" ") if any(ch.isalpha() for ch in t)]
+    words = (t.strip(",") for t in text.split(" "))
+    return [t for t in words if any(ch.isalpha() for ch in t) and not _ORDINAL.match(t)]
 
 
 # Abbreviated given names of Spanish/Portuguese forms ("Mª José", "Fco. Javier"), keyed by _hkey.
@@ -286,12 +304,14 @@ def _is_initial(token: str) -> bool:
 def _honorific(token: str, lang: str, glued: bool) -> str | None:
     """Canonical honorific for a token, or None. `glued` = found inside a name field, where the
     ambiguous ones ("Don" is an English given name, "D." an initial) count only in their
-    languages."""
-    hit = lexicon().honorifics.get(_hkey(token))
+    languages, and titles that are also names (scope 'name': Conte, Marques, Earl) not at all."""
+    lex = lexicon()
+    key = _hkey(token)
+    hit = lex.honorifics.get(key)
     if hit is None:
         return None
     canonical, langs = hit
-    if glued and langs is not None and lang not in langs:
+    if glued and (key in lex.name_like or (langs is not None and lang not in langs)):
         return None
     return canonical
 
@@ -332,9 +352,14 @@ def _is_suffix(token: str, lang: str) -> bool:
     return k in lexicon().suffixes or (k == "sr" and lang == "en")
 
 
-def _drop_suffixes(tokens: list[str], lang: str) -> list[str]:
-    """Drop trailing suffixes, keeping at least one word."""
-    while len(tokens) > 1 and _is_suffix(tokens[-1], lang):
+def _drop_suffixes(tokens: list[str], lang: str, keep_one: bool = True) -> list[str]:
+    """Drop trailing suffixes, keeping at least one word unless `keep_one` is False.
+
+    A full name keeps its last word ("Jr" alone is still something the customer typed); a
+    surname field that holds only suffixes ("Baronet", "Bt.", "Jr.") has no surname at all, and
+    keying it would make every baronet one family.
+    """
+    while tokens and (len(tokens) > 1 or not keep_one) and _is_suffix(tokens[-1], lang):
         tokens = tokens[:-1]
     return tokens
 
@@ -574,8 +599,11 @@ def _first_field(frame: pd.DataFrame) -> pd.DataFrame:
     for text, lang in zip(frame["first_name"], frame["lang"]):
         title, tokens = _take_honorifics(_tokens(_clean(text)), lang)
         tokens = _expand_given(tokens, lang)
+        # Post-nominals and generational suffixes typed as the given name ("Bt.", "Jr") are
+        # not given names; a known given name that looks like one is kept.
+        tokens = [t for t in tokens if not (_is_suffix(t, lang) and _tkey(t) not in lexicon().given)]
         if len(tokens) == 1 and title is None and _honorific(tokens[0], lang, glued=True):
-            title, tokens = _honorific(tokens[0], lang, glued=True), []  # "Mrs" typed as a name
+            title, tokens = _honorific(tokens[0], lang, glued=True), []  # "Mrs", "Countess" alone
         titles.append(title)
         names.append(_case_words(tokens, lang, surname=False) if tokens else None)
     return pd.DataFrame({"title_from_first": titles, "first_name_std": names})
@@ -588,7 +616,8 @@ def _middle_field(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _last_field(frame: pd.DataFrame) -> pd.DataFrame:
-    """Last-name column: 'MRS JONES' -> Mrs + 'Jones'; suffixes dropped; particles cased."""
+    """Last-name column: 'MRS JONES' -> Mrs + 'Jones'; suffixes dropped (all of them: a field
+    holding only 'Baronet' or 'Jr.' has no surname, so no surname key); particles cased."""
     titles, names = [], []
     for text, lang in zip(frame["last_name"], frame["lang"]):
         tokens = _tokens(_clean(text))
@@ -596,7 +625,7 @@ def _last_field(frame: pd.DataFrame) -> pd.DataFrame:
         if len(tokens) > 1 and _honorific(tokens[0], lang, glued=True) and \
                 lexicon().honorifics[_hkey(tokens[0])][1] is None:
             title, tokens = _take_honorifics(tokens, lang)
-        tokens = _drop_suffixes(tokens, lang)
+        tokens = _drop_suffixes(tokens, lang, keep_one=False)
         titles.append(title)
         names.append(_case_words(tokens, lang, surname=True) if tokens else None)
     return pd.DataFrame({"title_from_last": titles, "last_name_std": names})

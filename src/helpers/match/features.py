@@ -121,7 +121,7 @@ def _name_words(first_name_key: pd.Series, last_name_key: pd.Series) -> np.ndarr
 CLEAN_COLUMNS = [
     "record_key", "source", "source_record_id", "first_name_key", "first_name_canonical", "last_name_key",
     "surname_1_key", "surname_2_key", "date_of_birth_std", "date_of_birth_issue", "gender_std", "email_key",
-    "email_valid", "email_role", "phone_std", "phone_valid", "national_id_std", "national_id_valid", "address_key",
+    "email_valid", "email_role", "email_std", "email_issue", "phone_std", "phone_valid", "national_id_std", "national_id_valid", "address_key",
     "building_key", "postcode_std", "postcode_valid", "country_std", "city_std", "job_title", "company",
 ]
 

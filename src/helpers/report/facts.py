@@ -81,7 +81,13 @@ def run_warnings(run_dir: Path, stages: dict[str, dict]) -> list[dict[str, str]]
     manifest = Path(run_dir) / "run_manifest.json"
     if manifest.exists():
         return [w for w in read_json(manifest).get("warnings") or [] if w.get("stage") in stages]
-    return [{"stage": stage, **w} for stage, record in stages.items() for w in record.get("warnings") or []]
+    out, seen = [], set()
+    for stage, record in stages.items():
+        for w in record.get("warnings") or []:
+            if (w.get("table"), w.get("expectation"), w.get("detail")) not in seen:  # a table gated twice
+                seen.add((w.get("table"), w.get("expectation"), w.get("detail")))
+                out.append({"stage": stage, **w})
+    return out
 
 
 def source_table(summary: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFrame:

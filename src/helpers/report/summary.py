@@ -29,8 +29,9 @@ def warnings(facts: ReportFacts) -> list[str]:
         out.append(f"{held:,} input rows were held back in quarantine (unreadable, duplicated or without identity); "
                    "the run's quarantine tables list each with its reason.")
     for w in facts.gate_warnings:
-        out.append(f"Quality warning ({w.get('stage', w.get('table'))}, {w['expectation']}): {w['detail']}."
-                   + (f" {w['why'][:1].upper()}{w['why'][1:]}." if w.get("why") else ""))
+        why = (w.get("why") or w["expectation"]).removeprefix("business threshold: ")
+        out.append(f"Quality warning: {why[:1].upper()}{why[1:]} — not met: {w['detail']} "
+                   f"(table {w.get('table')}, stage {w.get('stage', '')[:2]}).")
     return out
 
 
@@ -40,7 +41,8 @@ def summary_points(facts: ReportFacts) -> list[str]:
     people_sources = n["people_sources"]
     points = [
         f"{n['customers']:,} customers: {n['people_rows']:,} records from {people_sources} people "
-        f"source{'s' if people_sources != 1 else ''} ({n['sources']} sources in all) were cleaned and matched; "
+        f"source{'s' if people_sources != 1 else ''} ({n['sources']} source{'s' if n['sources'] != 1 else ''} in all) "
+        "were cleaned and matched; "
         f"{_pct(n['records_in_duplicates'])} of the records belonged to a customer known more than once.",
     ]
     corrected = facts.cleaning["corrected"].fillna(0).sum()
@@ -72,10 +74,12 @@ def summary_points(facts: ReportFacts) -> list[str]:
     )
     seg = s["07_segmentation"]
     life = seg["metrics"].get("lifecycle") or {}
+    anonymous = seg["headline"].get("anonymous sales")
+    sales = (f" {anonymous} of sales are anonymous (no customer reference)." if anonymous and "nan" not in str(anonymous)
+             else " No sales were given to this run.")
     points.append(
         f"{seg['headline'].get('buyers', 0):,} customers have bought; {seg['headline'].get('Champions', 0):,} are "
-        f"Champions and {life.get('lapsed', 0):,} have lapsed. {seg['headline'].get('anonymous sales', '—')} of "
-        "sales are anonymous (no customer reference)."
+        f"Champions and {life.get('lapsed', 0):,} have lapsed." + sales
     )
     changes = facts.changes["customers"]
     if changes.get("kept their id", 0) or changes.get("merged into another", 0) or changes.get("retired (no records left)", 0):
