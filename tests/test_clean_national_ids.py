@@ -96,7 +96,17 @@ def test_hard_cases(results, pos):
 ])
 def test_type_from_shape_without_country(raw, kind):
     out = standardise_national_ids(pd.Series([raw, raw]), pd.Series([None, "FR"], dtype=object))
-    assert out.national_id_type.tolist() == [kind, kind]
+    # On a French record (no rules here) a foreign type is taken only when its check passes; an
+    # SSN has no check, so nine bare digits there stay unchecked (they may be a French SIREN).
+    assert out.national_id_type.tolist() == [kind, None if kind == "US_SSN" else kind]
+
+
+def test_an_id_of_a_country_without_rules_in_a_foreign_shape_is_unchecked_not_invalid():
+    """dupehell's KYC file: 11-digit numbers on Finnish, Belgian … records were typed BR_CPF and
+    failed its checksum, so 100% of the file's identity numbers counted as invalid."""
+    out = standardise_national_ids(pd.Series(["973-16-420928", "973-16-420928"]), pd.Series(["FI", None], dtype=object))
+    assert out["national_id_valid"].isna().tolist() == [True, False]
+    assert out["national_id_issue"].tolist() == ["unchecked", "bad checksum"]
 
 
 # --- independent scalar implementations, to cross-check the vectorised ones on random values

@@ -25,7 +25,8 @@ when it also passes that type's check, because an Italian living in Spain may gi
 fiscale, but a Spanish record with nine digits is more likely a mistyped DNI than a valid
 Portuguese NIF (an SSN, which has no checksum, is only recognised abroad when written
 ddd-dd-dddd). When the value fits nothing, the country's main type is reported with
-'bad format'. Without a (known) country the shape decides; nine digits are an SSN when
+'bad format'. A record of a country without rules here keeps a foreign type only when it passes
+that type's check, else it is 'unchecked'. Without any country the shape decides; nine digits are an SSN when
 written ddd-dd-dddd, else a NIF when the NIF check passes, else an SSN when the SSN rules pass.
 
 All checks are numpy arithmetic on a (rows × 16) matrix of character codes of the distinct
@@ -260,24 +261,27 @@ def _choose_types(s: pd.Series, raw: pd.Series, country: pd.Series, codes: np.nd
     sums = {kind: _checksum_ok(codes, kind) for kind in SHAPES}
     passes = {kind: fits[kind] & formats[kind] & sums[kind] for kind in SHAPES}
     kind = np.full(n, None, dtype=object)
-    known_country = country.isin(list(COUNTRY_TYPES)).to_numpy(dtype=bool)
+    # Any country, with rules here or not: a Finnish record's 11 digits are a Finnish number we
+    # cannot check, not a Brazilian CPF that fails its check. Only without a country does the
+    # shape alone decide.
+    has_country = country.fillna("").ne("").to_numpy(dtype=bool)
 
     # 1. the country's own types, in their order
     for ctry, kinds in COUNTRY_TYPES.items():
         rows = (country == ctry).to_numpy(dtype=bool)
         for k in kinds:
             kind[rows & pd.isna(kind) & fits[k]] = k
-    # 2. a foreign type that validates (known country), or any fitting shape (no known country)
+    # 2. a foreign type that validates (a record with a country), or any fitting shape (no country)
     for k in UNAMBIGUOUS:
-        take = pd.isna(kind) & fits[k] & (passes[k] | ~known_country)
+        take = pd.isna(kind) & fits[k] & (passes[k] | ~has_country)
         kind[take] = k
     nine = pd.isna(kind) & fits["PT_NIF"]
     ssn_written = _bool(raw.str.fullmatch(r"\s*\d{3}-\d{2}-\d{4}\s*"))
-    kind[nine & ssn_written & (passes["US_SSN"] | ~known_country)] = "US_SSN"
+    kind[nine & ssn_written & (passes["US_SSN"] | ~has_country)] = "US_SSN"
     kind[pd.isna(kind) & nine & passes["PT_NIF"]] = "PT_NIF"
     # SSN rules are structural only (most nine-digit strings pass), so no foreign SSN unless
     # it was written as one.
-    kind[pd.isna(kind) & nine & passes["US_SSN"] & ~known_country] = "US_SSN"
+    kind[pd.isna(kind) & nine & passes["US_SSN"] & ~has_country] = "US_SSN"
     # 3. nothing fits: the country's main identifier, malformed
     for ctry, kinds in COUNTRY_TYPES.items():
         kind[pd.isna(kind) & (country == ctry).to_numpy(dtype=bool)] = kinds[0]
