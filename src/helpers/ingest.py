@@ -16,6 +16,7 @@ import json
 import os
 import re
 import time
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -27,7 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from helpers.background import in_background
-from helpers.registry import Registry, Source, _sheet_name, parse_timestamp, sheets_with_first_header
+from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
 from helpers.schema import QUARANTINE_COLUMNS, TABLE_BY_KIND, columns_for
 
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
@@ -217,7 +218,8 @@ def _repair_stray_quotes(src: Source, text: str, n_fields: int) -> tuple[str, li
         start = int(odd[i])
         close = int(odd[i + 1]) if i + 1 < len(odd) else None
         if close is None:
-            swallowing = lines[start + 1:] != [] and any(l.strip() for l in lines[start + 1:]) or whole_record(start)
+            # unclosed to the end: it swallows whatever follows (stops at the first non-blank line)
+            swallowing = any(line.strip() for line in islice(lines, start + 1, None)) or whole_record(start)
         else:
             between = delimiters[start + 1:close]
             swallowing = bool((between >= n_fields - 1).any()) or (whole_record(start) and whole_record(close))
@@ -413,8 +415,6 @@ def read_xlsx(src: Source) -> SourceRead:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(src.path))
-    if src.sheet is None:
-        _refuse_ambiguous_sheets(src, wb)
     sheet = wb.get_sheet_by_name(_sheet_name(wb.sheet_names, src.sheet))
     rows = _fill_merged_cells(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
     if not rows:
@@ -427,17 +427,6 @@ def read_xlsx(src: Source) -> SourceRead:
     frame = pd.DataFrame({c: _cells_as_text(body[c]) for c in header})
     frame["_row"] = np.flatnonzero(~blank.to_numpy()) + 1
     return SourceRead(src, frame.reset_index(drop=True), _quarantine(src, rejects))
-
-
-def _refuse_ambiguous_sheets(src: Source, wb: object) -> None:
-    """Without `sheet:`, refuse a workbook where another sheet has the first one's header
-    (guessing the old copy lost 60 of 65 rows)."""
-    same = sheets_with_first_header(wb)
-    if len(same) > 1:
-        raise IngestError(
-            f"{src.label}: the workbook has {len(same)} sheets with the same header ({', '.join(same)}); "
-            f"say which one to read with sheet: in the registry (e.g. sheet: \"{same[0]}\")"
-        )
 
 
 def _fill_merged_cells(rows: list[list], merged: list) -> list[list]:
