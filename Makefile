@@ -6,7 +6,7 @@ DEMO_PERSONS ?= 20000
 DEMO_SEED    ?= 42
 DEMO_DATE    ?= 2026-11-15
 
-.PHONY: run test venv demo-data clean-runs
+.PHONY: run test check lab venv demo-data clean-runs
 
 # The venv is rebuilt when the dependencies change; constraints.txt pins every version.
 $(BIN)/clientela: pyproject.toml constraints.txt
@@ -21,6 +21,19 @@ $(VENV)/.spark-extra: $(BIN)/clientela
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[spark]'
 	@touch $@
 
+# The test extra (pytest, hypothesis, nbval, ruff, mypy): only `make test`/`make check` need it.
+$(VENV)/.test-extra: $(BIN)/clientela
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $@
+
+# The lab extra (JupyterLab) for analysts who open the notebooks.
+$(VENV)/.lab-extra: $(BIN)/clientela
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[lab]'
+	@touch $@
+
+lab: $(VENV)/.lab-extra demo-data
+	$(BIN)/jupyter lab notebooks/
+
 data/raw/sources.yaml: | $(BIN)/clientela
 	$(BIN)/clientela generate --persons $(DEMO_PERSONS) --seed $(DEMO_SEED) --as-of $(DEMO_DATE) --out data/raw
 
@@ -30,8 +43,14 @@ run: $(BIN)/clientela demo-data
 	$(BIN)/clientela run --set truth_path=data/raw/truth/records.csv --set reference_date=$(DEMO_DATE)
 
 # The notebooks' default parameters run on the demo data, so nbval needs it too.
-test: $(BIN)/clientela $(VENV)/.spark-extra demo-data
+test: $(VENV)/.test-extra $(VENV)/.spark-extra demo-data check
 	$(BIN)/python -m pytest
+
+# Lint, format and types: the same rules for everyone, checked before the tests.
+check: $(VENV)/.test-extra
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 clean-runs:
 	rm -rf data/processed/[0-9]* data/processed/latest data/processed/interactive reports

@@ -30,50 +30,139 @@ SPELLINGS = {
     "IT": ["IT", "Italy", "Italia", "ITALIA", "italia", "ITA", "Itália", "Italie", "380", "Italien"],
     "PT": ["PT", "Portugal", "PORTUGAL", "portugal", "PRT", "Portogallo", "620", "Portugal."],
     "BR": ["BR", "Brazil", "Brasil", "BRASIL", "brasil", "BRA", "Brasile", "Brésil", "076"],
-    "GB": ["GB", "UK", "United Kingdom", "England", "Great Britain", "U.K.", "Scotland", "GBR", "Reino Unido",
-           "Wales", "uk"],
-    "US": ["US", "USA", "United States", "U.S.A.", "U.S.", "United States of America", "usa", "Estados Unidos",
-           "Stati Uniti", "EEUU", "840"],
+    "GB": [
+        "GB",
+        "UK",
+        "United Kingdom",
+        "England",
+        "Great Britain",
+        "U.K.",
+        "Scotland",
+        "GBR",
+        "Reino Unido",
+        "Wales",
+        "uk",
+    ],
+    "US": [
+        "US",
+        "USA",
+        "United States",
+        "U.S.A.",
+        "U.S.",
+        "United States of America",
+        "usa",
+        "Estados Unidos",
+        "Stati Uniti",
+        "EEUU",
+        "840",
+    ],
 }
 # Street types: (full form, spellings seen in the wild, weight).
 TYPES = {
-    "ES": [("Calle", ["Calle", "C/", "C.", "Cl."], 60), ("Avenida", ["Avenida", "Avda.", "Av."], 15),
-           ("Plaza", ["Plaza", "Pza.", "Pl."], 6), ("Paseo", ["Paseo", "Pº", "P.º"], 8),
-           ("Ronda", ["Ronda", "Rda."], 3), ("Camino", ["Camino", "Cno."], 3),
-           ("Travesía", ["Travesía", "Trva."], 5)],
-    "IT": [("Via", ["Via", "V."], 70), ("Viale", ["Viale", "V.le"], 10),
-           ("Piazza", ["Piazza", "P.za", "P.zza"], 7), ("Corso", ["Corso", "C.so"], 7),
-           ("Largo", ["Largo", "L.go"], 3), ("Vicolo", ["Vicolo", "Vic."], 3)],
-    "PT": [("Rua", ["Rua", "R."], 70), ("Avenida", ["Avenida", "Av."], 15),
-           ("Travessa", ["Travessa", "Tv."], 7), ("Largo", ["Largo", "Lg."], 4), ("Praça", ["Praça", "Pç."], 4)],
-    "BR": [("Rua", ["Rua", "R.", "R"], 70), ("Avenida", ["Avenida", "Av.", "Av"], 18),
-           ("Alameda", ["Alameda", "Al."], 5), ("Travessa", ["Travessa", "Tv."], 4), ("Praça", ["Praça", "Pç."], 3)],
-    "GB": [("Street", ["Street", "St", "St."], 30), ("Road", ["Road", "Rd", "Rd."], 35),
-           ("Lane", ["Lane", "Ln"], 10), ("Avenue", ["Avenue", "Ave"], 10), ("Close", ["Close", "Cl"], 5),
-           ("Drive", ["Drive", "Dr"], 5), ("Gardens", ["Gardens", "Gdns"], 3), ("Way", ["Way"], 2)],
-    "US": [("Street", ["Street", "St", "St."], 35), ("Avenue", ["Avenue", "Ave", "Ave."], 20),
-           ("Drive", ["Drive", "Dr"], 12), ("Road", ["Road", "Rd"], 10), ("Boulevard", ["Boulevard", "Blvd"], 5),
-           ("Lane", ["Lane", "Ln"], 8), ("Court", ["Court", "Ct"], 5), ("Place", ["Place", "Pl"], 5)],
+    "ES": [
+        ("Calle", ["Calle", "C/", "C.", "Cl."], 60),
+        ("Avenida", ["Avenida", "Avda.", "Av."], 15),
+        ("Plaza", ["Plaza", "Pza.", "Pl."], 6),
+        ("Paseo", ["Paseo", "Pº", "P.º"], 8),
+        ("Ronda", ["Ronda", "Rda."], 3),
+        ("Camino", ["Camino", "Cno."], 3),
+        ("Travesía", ["Travesía", "Trva."], 5),
+    ],
+    "IT": [
+        ("Via", ["Via", "V."], 70),
+        ("Viale", ["Viale", "V.le"], 10),
+        ("Piazza", ["Piazza", "P.za", "P.zza"], 7),
+        ("Corso", ["Corso", "C.so"], 7),
+        ("Largo", ["Largo", "L.go"], 3),
+        ("Vicolo", ["Vicolo", "Vic."], 3),
+    ],
+    "PT": [
+        ("Rua", ["Rua", "R."], 70),
+        ("Avenida", ["Avenida", "Av."], 15),
+        ("Travessa", ["Travessa", "Tv."], 7),
+        ("Largo", ["Largo", "Lg."], 4),
+        ("Praça", ["Praça", "Pç."], 4),
+    ],
+    "BR": [
+        ("Rua", ["Rua", "R.", "R"], 70),
+        ("Avenida", ["Avenida", "Av.", "Av"], 18),
+        ("Alameda", ["Alameda", "Al."], 5),
+        ("Travessa", ["Travessa", "Tv."], 4),
+        ("Praça", ["Praça", "Pç."], 3),
+    ],
+    "GB": [
+        ("Street", ["Street", "St", "St."], 30),
+        ("Road", ["Road", "Rd", "Rd."], 35),
+        ("Lane", ["Lane", "Ln"], 10),
+        ("Avenue", ["Avenue", "Ave"], 10),
+        ("Close", ["Close", "Cl"], 5),
+        ("Drive", ["Drive", "Dr"], 5),
+        ("Gardens", ["Gardens", "Gdns"], 3),
+        ("Way", ["Way"], 2),
+    ],
+    "US": [
+        ("Street", ["Street", "St", "St."], 35),
+        ("Avenue", ["Avenue", "Ave", "Ave."], 20),
+        ("Drive", ["Drive", "Dr"], 12),
+        ("Road", ["Road", "Rd"], 10),
+        ("Boulevard", ["Boulevard", "Blvd"], 5),
+        ("Lane", ["Lane", "Ln"], 8),
+        ("Court", ["Court", "Ct"], 5),
+        ("Place", ["Place", "Pl"], 5),
+    ],
 }
 
 # (line1, line2) templates per country, as customers and systems write them. Fields: t street
 # type as written, s street name, n house number, f floor, d door number, L letter, side (PT), dir (US).
 TEMPLATES = {
-    "ES": [("{t} {s} {n}, {f}º {d}ª", None), ("{t} {s}, {n} - {f}º {L}", None),
-           ("{t} {s}, nº {n}, piso {f}, puerta {d}", None), ("{t} {s} {n} {f}º{d}ª", None),
-           ("{t} {s} {n}", "{f}º {d}ª"), ("{t} {s} {n}", "Bajo {L}")],
-    "IT": [("{t} {s} {n}", None), ("{t} {s}, {n}", None), ("{t} {s} {n}, int. {d}{f}", None),
-           ("{t} {s} {n} scala {L} int. {d}", None), ("{t} {s} {n}/{L}", None), ("{t} {s} {n}", "int. {f}{d}")],
-    "PT": [("{t} {s}, {n}, {f}º {side}", None), ("{t} {s} {n} R/C {side}", None), ("{t} {s}, {n}", None),
-           ("{t} {s}, {n}", "{f}º {side}"), ("{t} {s} {n} {f}º {L}", None),
-           ("{t} {s}, n.º {n}, {f}.º {side}", None)],
-    "BR": [("{t} {s}, {n}0 - apto {f}{d}", None), ("{t} {s}, {n}0, ap {f}{d}", None),
-           ("{t} {s}, {n}0", "Bloco {L} Apto {f}{d}"), ("{t} {s} {n}0", None),
-           ("{t} {s}, {n}0", "apartamento {f}{d}"), ("{t} {s}, {n}0, casa {d}", None)],
-    "GB": [("Flat {f}, {n} {s} {t}", None), ("{n} {s} {t}", "Flat {f}{L}"), ("{n} {s} {t}", None),
-           ("Apartment {f}{d}, {n} {s} {t}", None), ("Ground Floor Flat, {n} {s} {t}", None), ("{n}{l} {s} {t}", None)],
-    "US": [("{n}0 {s} {t} Apt {f}{L}", None), ("{n}0 {s} {t} #{f}{d}", None), ("{n}0 {dir} {s} {t}", None),
-           ("{n}0 {s} {t}", "Suite {f}00"), ("{n}0 {s} {t}", None), ("{n}0 {s} {t}, Unit {d}", None)],
+    "ES": [
+        ("{t} {s} {n}, {f}º {d}ª", None),
+        ("{t} {s}, {n} - {f}º {L}", None),
+        ("{t} {s}, nº {n}, piso {f}, puerta {d}", None),
+        ("{t} {s} {n} {f}º{d}ª", None),
+        ("{t} {s} {n}", "{f}º {d}ª"),
+        ("{t} {s} {n}", "Bajo {L}"),
+    ],
+    "IT": [
+        ("{t} {s} {n}", None),
+        ("{t} {s}, {n}", None),
+        ("{t} {s} {n}, int. {d}{f}", None),
+        ("{t} {s} {n} scala {L} int. {d}", None),
+        ("{t} {s} {n}/{L}", None),
+        ("{t} {s} {n}", "int. {f}{d}"),
+    ],
+    "PT": [
+        ("{t} {s}, {n}, {f}º {side}", None),
+        ("{t} {s} {n} R/C {side}", None),
+        ("{t} {s}, {n}", None),
+        ("{t} {s}, {n}", "{f}º {side}"),
+        ("{t} {s} {n} {f}º {L}", None),
+        ("{t} {s}, n.º {n}, {f}.º {side}", None),
+    ],
+    "BR": [
+        ("{t} {s}, {n}0 - apto {f}{d}", None),
+        ("{t} {s}, {n}0, ap {f}{d}", None),
+        ("{t} {s}, {n}0", "Bloco {L} Apto {f}{d}"),
+        ("{t} {s} {n}0", None),
+        ("{t} {s}, {n}0", "apartamento {f}{d}"),
+        ("{t} {s}, {n}0, casa {d}", None),
+    ],
+    "GB": [
+        ("Flat {f}, {n} {s} {t}", None),
+        ("{n} {s} {t}", "Flat {f}{L}"),
+        ("{n} {s} {t}", None),
+        ("Apartment {f}{d}, {n} {s} {t}", None),
+        ("Ground Floor Flat, {n} {s} {t}", None),
+        ("{n}{l} {s} {t}", None),
+    ],
+    "US": [
+        ("{n}0 {s} {t} Apt {f}{L}", None),
+        ("{n}0 {s} {t} #{f}{d}", None),
+        ("{n}0 {dir} {s} {t}", None),
+        ("{n}0 {s} {t}", "Suite {f}00"),
+        ("{n}0 {s} {t}", None),
+        ("{n}0 {s} {t}, Unit {d}", None),
+    ],
 }
 PT_SIDES = ["Esq.", "Dto", "Frente", "Esq", "Dto."]
 DIRECTIONS = ["N", "S", "E", "W"]
@@ -121,9 +210,17 @@ def _addresses(rng: np.random.Generator, country: str, n: int) -> tuple[list[str
     line2: list[str | None] = []
     for i in range(n):
         written = types[type_index[i]][1]
-        fields = {"t": written[i % len(written)], "s": names[name_index[i]], "n": number[i], "f": floor[i],
-                  "d": door[i], "L": letter[i], "l": letter[i].lower(), "side": PT_SIDES[door[i] - 1],
-                  "dir": DIRECTIONS[door[i] % 4]}
+        fields = {
+            "t": written[i % len(written)],
+            "s": names[name_index[i]],
+            "n": number[i],
+            "f": floor[i],
+            "d": door[i],
+            "L": letter[i],
+            "l": letter[i].lower(),
+            "side": PT_SIDES[door[i] - 1],
+            "dir": DIRECTIONS[door[i] % 4],
+        }
         one, two = templates[which[i]]
         l1, l2 = one.format(**fields), (two.format(**fields) if two else None)
         if case[i] < 0.15:
@@ -148,13 +245,17 @@ def build(rows: int, seed: int) -> pd.DataFrame:
         rng.shuffle(draws)
         spelled = SPELLINGS[country]
         spelling = [spelled[i] for i in rng.integers(0, len(spelled), n)]
-        parts.append(pd.DataFrame({
-            "address_line1": line1,
-            "address_line2": line2,
-            "postcode": [pool[i] for i in draws],
-            "country": [None if r < 0.05 else v for r, v in zip(rng.random(n), spelling)],  # 5% from default
-            "source_country": country,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "address_line1": line1,
+                    "address_line2": line2,
+                    "postcode": [pool[i] for i in draws],
+                    "country": [None if r < 0.05 else v for r, v in zip(rng.random(n), spelling)],  # 5% from default
+                    "source_country": country,
+                }
+            )
+        )
     base = pd.concat(parts, ignore_index=True)
     # Every distinct address once, the rest drawn again (households, repeat customers, sources).
     order = np.concatenate([np.arange(len(base)), rng.integers(0, len(base), rows - len(base))])
@@ -184,20 +285,26 @@ def main() -> None:
     df = build(args.rows, args.seed)
     n_lines = len(df[["address_line1", "address_line2"]].drop_duplicates())
     n_postcodes = len(df[["postcode", "source_country"]].drop_duplicates())
-    print(f"built {len(df):,} rows in {time.perf_counter() - t0:.1f} s: {n_lines:,} distinct address lines, "
-          f"{df['country'].nunique()} country spellings, {n_postcodes:,} distinct postcodes (with their country)")
-    countries = timed("standardise_countries", len(df),
-                      lambda: standardise_countries(df["country"], df["source_country"]))
+    print(
+        f"built {len(df):,} rows in {time.perf_counter() - t0:.1f} s: {n_lines:,} distinct address lines, "
+        f"{df['country'].nunique()} country spellings, {n_postcodes:,} distinct postcodes (with their country)"
+    )
+    countries = timed(
+        "standardise_countries", len(df), lambda: standardise_countries(df["country"], df["source_country"])
+    )
     df["country_std"] = countries["country_std"]
-    postcodes = timed("standardise_postcodes", len(df),
-                      lambda: standardise_postcodes(df["postcode"], df["country_std"]))
+    postcodes = timed(
+        "standardise_postcodes", len(df), lambda: standardise_postcodes(df["postcode"], df["country_std"])
+    )
     df["postcode_std"] = postcodes["postcode_std"]
     df["postcode_valid"] = postcodes["postcode_valid"]  # as stage 02 passes it: no re-check
     addresses = timed("standardise_addresses", len(df), lambda: standardise_addresses(df))
-    print(f"valid: country {countries['country_valid'].mean():.3f}, postcode {postcodes['postcode_valid'].mean():.3f}, "
-          f"address {addresses['address_valid'].mean():.3f}; with a unit {addresses['unit'].notna().mean():.3f}; "
-          f"distinct address_key {addresses['address_key'].nunique():,}, "
-          f"building_key {addresses['building_key'].nunique():,}")
+    print(
+        f"valid: country {countries['country_valid'].mean():.3f}, postcode {postcodes['postcode_valid'].mean():.3f}, "
+        f"address {addresses['address_valid'].mean():.3f}; with a unit {addresses['unit'].notna().mean():.3f}; "
+        f"distinct address_key {addresses['address_key'].nunique():,}, "
+        f"building_key {addresses['building_key'].nunique():,}"
+    )
 
 
 if __name__ == "__main__":

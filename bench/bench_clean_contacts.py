@@ -95,8 +95,14 @@ def formatted(rng: np.random.Generator, country: str, nsn: pd.Series) -> pd.Seri
     ]
     if country == "ES":
         d1, d2, d3, d4 = cut(nsn, 3, 5, 7)
-        options += [nsn, a + "-" + b + "-" + c, "(" + a + ") " + b + c, "tel: " + nsn,
-                    d1 + " " + d2 + " " + d3 + " " + d4, nsn + " (casa)"]
+        options += [
+            nsn,
+            a + "-" + b + "-" + c,
+            "(" + a + ") " + b + c,
+            "tel: " + nsn,
+            d1 + " " + d2 + " " + d3 + " " + d4,
+            nsn + " (casa)",
+        ]
     elif country == "IT":
         options += [nsn, a + " " + b + " " + c, "+39 " + nsn.str.slice(0, 2) + " " + nsn.str.slice(2)]
     elif country == "PT":
@@ -104,14 +110,24 @@ def formatted(rng: np.random.Generator, country: str, nsn: pd.Series) -> pd.Seri
     elif country == "BR":
         area, sub = cut(nsn, 2)
         head, tail = sub.str.slice(0, -4), sub.str.slice(-4)
-        options += [area + " " + head + "-" + tail, "(" + area + ") " + head + "-" + tail,
-                    "+55 (" + area + ") " + head + "-" + tail, "0" + area + " " + head + " " + tail]
+        options += [
+            area + " " + head + "-" + tail,
+            "(" + area + ") " + head + "-" + tail,
+            "+55 (" + area + ") " + head + "-" + tail,
+            "0" + area + " " + head + " " + tail,
+        ]
     elif country == "GB":
         g1, g2 = cut(nsn, 4)
         options += ["0" + nsn, "0" + g1 + " " + g2, "+44 (0)" + g1 + " " + g2, "+44 " + g1 + " " + g2]
     else:
-        options += ["+1 (" + a + ") " + b + "-" + c, a + "." + b + "." + c, "(" + a + ") " + b + "-" + c,
-                    "1-" + a + "-" + b + "-" + c, nsn, a + "-" + b + "-" + c + " x" + digits(rng, n, 3)]
+        options += [
+            "+1 (" + a + ") " + b + "-" + c,
+            a + "." + b + "." + c,
+            "(" + a + ") " + b + "-" + c,
+            "1-" + a + "-" + b + "-" + c,
+            nsn,
+            a + "-" + b + "-" + c + " x" + digits(rng, n, 3),
+        ]
     choice = rng.integers(0, len(options), size=n)
     out = options[0].copy()
     for i, opt in enumerate(options):
@@ -133,8 +149,10 @@ def phones(rng: np.random.Generator, country: np.ndarray) -> pd.Series:
         k = int(rows.sum())
         out[rows] = ("+" + CALLING[ctry] + " " + national_numbers(rng, ctry, k)).to_numpy()
     junk = rng.random(n) < 0.03
-    out[junk] = rng.choice(np.array(["000000000", "123456789", "n/a", "12345", "-", "999999999",
-                                     "61234567890123456789"], dtype=object), size=int(junk.sum()))
+    out[junk] = rng.choice(
+        np.array(["000000000", "123456789", "n/a", "12345", "-", "999999999", "61234567890123456789"], dtype=object),
+        size=int(junk.sum()),
+    )
     result = out.astype(object)
     reuse = rng.random(n) < 0.05  # the same person in two sources (same country)
     for ctry in COUNTRIES:
@@ -147,21 +165,109 @@ def phones(rng: np.random.Generator, country: np.ndarray) -> pd.Series:
 
 # --------------------------------------------------------------------------- emails
 
-FIRST = ["jose", "maria", "juan", "ana", "luis", "carmen", "pedro", "lucia", "marco", "giulia", "luca",
-         "francesca", "joao", "ana.rita", "tiago", "beatriz", "lucas", "gabriela", "rafael", "john",
-         "kate", "james", "emma", "olivia", "noah", "liam", "sofia", "mateo", "valentina", "diego"]
-LAST = ["garcia", "lopez", "martinez", "rossi", "bianchi", "ferrari", "silva", "santos", "oliveira",
-        "souza", "smith", "jones", "brown", "johnson", "williams", "perez", "sanchez", "romano", "costa"]
-PROVIDERS = ["gmail.com", "hotmail.com", "hotmail.es", "yahoo.com", "yahoo.es", "outlook.com",
-             "outlook.es", "icloud.com", "libero.it", "virgilio.it", "hotmail.it", "sapo.pt",
-             "gmail.com", "uol.com.br", "terra.com.br", "bol.com.br", "btinternet.com", "live.com",
-             "gmx.com", "aol.com"]
-TYPOS = ["gmial.com", "gmai.com", "gnail.com", "gmail.con", "gmail.co", "hotmial.com", "hotmail.con",
-         "yaho.com", "outlok.com", "hotmial.es", "libero.ir", "uol.com.bt", "gamil.com", "hotmal.com",
-         "gmaill.com", "yahooo.com",
-         # not in the curated table: left to the TLD rule and the fuzzy match
-         "gmaiil.com", "hotmali.es", "gmail.cpm", "yahho.es", "outlook.con.br", "gmqil.com", "libreo.it",
-         "hotmaill.co.uk", "gmx.com"]
+FIRST = [
+    "jose",
+    "maria",
+    "juan",
+    "ana",
+    "luis",
+    "carmen",
+    "pedro",
+    "lucia",
+    "marco",
+    "giulia",
+    "luca",
+    "francesca",
+    "joao",
+    "ana.rita",
+    "tiago",
+    "beatriz",
+    "lucas",
+    "gabriela",
+    "rafael",
+    "john",
+    "kate",
+    "james",
+    "emma",
+    "olivia",
+    "noah",
+    "liam",
+    "sofia",
+    "mateo",
+    "valentina",
+    "diego",
+]
+LAST = [
+    "garcia",
+    "lopez",
+    "martinez",
+    "rossi",
+    "bianchi",
+    "ferrari",
+    "silva",
+    "santos",
+    "oliveira",
+    "souza",
+    "smith",
+    "jones",
+    "brown",
+    "johnson",
+    "williams",
+    "perez",
+    "sanchez",
+    "romano",
+    "costa",
+]
+PROVIDERS = [
+    "gmail.com",
+    "hotmail.com",
+    "hotmail.es",
+    "yahoo.com",
+    "yahoo.es",
+    "outlook.com",
+    "outlook.es",
+    "icloud.com",
+    "libero.it",
+    "virgilio.it",
+    "hotmail.it",
+    "sapo.pt",
+    "gmail.com",
+    "uol.com.br",
+    "terra.com.br",
+    "bol.com.br",
+    "btinternet.com",
+    "live.com",
+    "gmx.com",
+    "aol.com",
+]
+TYPOS = [
+    "gmial.com",
+    "gmai.com",
+    "gnail.com",
+    "gmail.con",
+    "gmail.co",
+    "hotmial.com",
+    "hotmail.con",
+    "yaho.com",
+    "outlok.com",
+    "hotmial.es",
+    "libero.ir",
+    "uol.com.bt",
+    "gamil.com",
+    "hotmal.com",
+    "gmaill.com",
+    "yahooo.com",
+    # not in the curated table: left to the TLD rule and the fuzzy match
+    "gmaiil.com",
+    "hotmali.es",
+    "gmail.cpm",
+    "yahho.es",
+    "outlook.con.br",
+    "gmqil.com",
+    "libreo.it",
+    "hotmaill.co.uk",
+    "gmx.com",
+]
 
 
 def emails(rng: np.random.Generator, n: int) -> pd.Series:
@@ -170,9 +276,11 @@ def emails(rng: np.random.Generator, n: int) -> pd.Series:
     sep = pick(rng, [".", "_", "", "-"], n)
     number = pd.Series(rng.integers(0, 100_000, size=n).astype(str), dtype=TEXT)
     local = first + sep + last + number.where(rng.random(n) < 0.99, "")
-    company = pick(rng, ["acme", "iberia", "fenix", "solare", "tejo", "aurora", "brisa", "nova",
-                         "delta", "orbita"], n) + number.str.slice(0, 3) + pick(rng, [".es", ".it", ".pt",
-                                                                                      ".com.br", ".co.uk", ".com"], n)
+    company = (
+        pick(rng, ["acme", "iberia", "fenix", "solare", "tejo", "aurora", "brisa", "nova", "delta", "orbita"], n)
+        + number.str.slice(0, 3)
+        + pick(rng, [".es", ".it", ".pt", ".com.br", ".co.uk", ".com"], n)
+    )
     domain = pick(rng, PROVIDERS, n).where(rng.random(n) < 0.8, company)
     address = local + "@" + domain
     bad = rng.random(n)
@@ -181,8 +289,10 @@ def emails(rng: np.random.Generator, n: int) -> pd.Series:
     address = address.where(~((bad >= 0.017) & (bad < 0.020)), "<" + address + ">.")
     address = address.where(~((bad >= 0.020) & (bad < 0.024)), "mailto:" + address)
     address = address.where(~((bad >= 0.024) & (bad < 0.027)), local + domain)
-    address = address.where(~((bad >= 0.027) & (bad < 0.030)), pick(rng, ["noemail@gmail.com", "none@none.com",
-                                                                          "test@test.com", "a@a.com", "n/a"], n))
+    address = address.where(
+        ~((bad >= 0.027) & (bad < 0.030)),
+        pick(rng, ["noemail@gmail.com", "none@none.com", "test@test.com", "a@a.com", "n/a"], n),
+    )
     result = address.astype(object)
     reuse = rng.random(n) < 0.02
     result[reuse] = result.to_numpy()[rng.integers(0, n, size=int(reuse.sum()))]
@@ -205,8 +315,9 @@ def es_ids(rng: np.random.Generator, n: int) -> pd.Series:
     dni = pd.Series(number.astype(str), dtype=TEXT).str.pad(8, fillchar="0") + pd.Series(DNI[number % 23], dtype=TEXT)
     styles = rng.integers(0, 3, size=n)
     body, letter = dni.str.slice(0, 8), dni.str.slice(8)
-    return dni.where(styles != 1, body + "-" + letter).where(styles != 2, body.str.slice(0, 2) + "." +
-                                                             body.str.slice(2, 5) + "." + body.str.slice(5) + " " + letter)
+    return dni.where(styles != 1, body + "-" + letter).where(
+        styles != 2, body.str.slice(0, 2) + "." + body.str.slice(2, 5) + "." + body.str.slice(5) + " " + letter
+    )
 
 
 def it_ids(rng: np.random.Generator, n: int) -> pd.Series:
@@ -253,8 +364,18 @@ def gb_ids(rng: np.random.Generator, n: int) -> pd.Series:
     first = pick(rng, list("ABCEGHJKLMNOPRSTWXYZ"), n)
     second = pick(rng, list("ABCEGHJKLMNPRSTWXYZ"), n)
     body = digits(rng, n, 6)
-    return first + second + " " + body.str.slice(0, 2) + " " + body.str.slice(2, 4) + " " + body.str.slice(4) + " " + \
-        pick(rng, list("ABCD"), n)
+    return (
+        first
+        + second
+        + " "
+        + body.str.slice(0, 2)
+        + " "
+        + body.str.slice(2, 4)
+        + " "
+        + body.str.slice(4)
+        + " "
+        + pick(rng, list("ABCD"), n)
+    )
 
 
 def _digits_to_text(d: np.ndarray) -> pd.Series:
@@ -283,12 +404,14 @@ def national_ids(rng: np.random.Generator, country: np.ndarray, share: float = 0
 def build(rows: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     country = rng.choice(COUNTRIES, size=rows, p=COUNTRY_WEIGHTS)
-    frame = pd.DataFrame({
-        "email": emails(rng, rows),
-        "phone": phones(rng, country),
-        "national_id": national_ids(rng, country),
-        "country": pd.Series(country, dtype=object),
-    })
+    frame = pd.DataFrame(
+        {
+            "email": emails(rng, rows),
+            "phone": phones(rng, country),
+            "national_id": national_ids(rng, country),
+            "country": pd.Series(country, dtype=object),
+        }
+    )
     frame.loc[rng.random(rows) < 0.01, "country"] = None
     return frame
 
@@ -310,20 +433,28 @@ def main() -> None:
 
     start = time.perf_counter()
     data = build(args.rows, args.seed)
-    print(f"built {len(data):,} rows in {time.perf_counter() - start:.1f} s: "
-          f"{data.email.nunique():,} distinct emails, {data.phone.nunique():,} distinct phones, "
-          f"{data.national_id.notna().sum():,} national ids")
+    print(
+        f"built {len(data):,} rows in {time.perf_counter() - start:.1f} s: "
+        f"{data.email.nunique():,} distinct emails, {data.phone.nunique():,} distinct phones, "
+        f"{data.national_id.notna().sum():,} national ids"
+    )
 
     em = timed("standardise_emails", lambda: standardise_emails(data.email), len(data))
     ph = timed("standardise_phones", lambda: standardise_phones(data.phone, data.country), len(data))
     ni = timed("standardise_national_ids", lambda: standardise_national_ids(data.national_id, data.country), len(data))
 
-    print(f"emails: {em.email_valid.mean():.1%} valid, {em.email_corrected.sum():,} corrected, "
-          f"issues {em.email_issue.value_counts().to_dict()}")
-    print(f"phones: {ph.phone_valid.mean():.1%} valid, types {ph.phone_type.value_counts().to_dict()}, "
-          f"issues {ph.phone_issue.value_counts().to_dict()}")
-    print(f"national ids: types {ni.national_id_type.value_counts().to_dict()}, "
-          f"issues {ni.national_id_issue.value_counts().to_dict()}")
+    print(
+        f"emails: {em.email_valid.mean():.1%} valid, {em.email_corrected.sum():,} corrected, "
+        f"issues {em.email_issue.value_counts().to_dict()}"
+    )
+    print(
+        f"phones: {ph.phone_valid.mean():.1%} valid, types {ph.phone_type.value_counts().to_dict()}, "
+        f"issues {ph.phone_issue.value_counts().to_dict()}"
+    )
+    print(
+        f"national ids: types {ni.national_id_type.value_counts().to_dict()}, "
+        f"issues {ni.national_id_issue.value_counts().to_dict()}"
+    )
 
 
 if __name__ == "__main__":

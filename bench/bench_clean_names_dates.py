@@ -31,9 +31,14 @@ from helpers.clean.names import standardise_names
 COUNTRIES = np.array(["ES", "IT", "PT", "BR", "GB", "US"])
 COUNTRY_P = np.array([0.25, 0.15, 0.10, 0.15, 0.15, 0.20])
 LOCALE = {"ES": "es_ES", "IT": "it_IT", "PT": "pt_PT", "BR": "pt_BR", "GB": "en_GB", "US": "en_US"}
-TITLES = {"ES": ["Sr.", "Sra.", "D.", "Dña."], "IT": ["Sig.", "Sig.ra", "Dott.", "Dott.ssa"],
-          "PT": ["Sr.", "Sra."], "BR": ["Sr.", "Sra.", "Dr."], "GB": ["Mr", "Mrs", "Ms", "Dr"],
-          "US": ["Mr.", "Mrs.", "Ms.", "Dr."]}
+TITLES = {
+    "ES": ["Sr.", "Sra.", "D.", "Dña."],
+    "IT": ["Sig.", "Sig.ra", "Dott.", "Dott.ssa"],
+    "PT": ["Sr.", "Sra."],
+    "BR": ["Sr.", "Sra.", "Dr."],
+    "GB": ["Mr", "Mrs", "Ms", "Dr"],
+    "US": ["Mr.", "Mrs.", "Ms.", "Dr."],
+}
 REFERENCE = dt.date(2026, 11, 15)
 
 
@@ -64,7 +69,7 @@ def _variants(base: list[str], target: int, rng: np.random.Generator) -> np.ndar
             v = f"  {name} "
         elif len(name) > 3:
             i = int(rng.integers(1, len(name) - 2))
-            v = name[:i] + name[i + 1] + name[i] + name[i + 2:] if k == 4 else name[:i] + name[i + 1:]
+            v = name[:i] + name[i + 1] + name[i] + name[i + 2 :] if k == 4 else name[:i] + name[i + 1 :]
         else:
             v = name + name[-1]
         if v not in seen:
@@ -76,14 +81,23 @@ def _variants(base: list[str], target: int, rng: np.random.Generator) -> np.ndar
 def _zipf_pick(pool: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Head-heavy draw: a few names are very common, every name appears at least rarely."""
     ranks = np.arange(1, len(pool) + 1)
-    p = 1.0 / ranks ** 0.9
+    p = 1.0 / ranks**0.9
     return pool[rng.choice(len(pool), size=n, p=p / p.sum())]
 
 
 def make_people(n: int, rng: np.random.Generator) -> pd.DataFrame:
     country = rng.choice(COUNTRIES, size=n, p=COUNTRY_P)
-    df = pd.DataFrame({"country": country, "title": None, "first_name": None, "middle_name": None,
-                       "last_name": None, "full_name": None}, dtype=object)
+    df = pd.DataFrame(
+        {
+            "country": country,
+            "title": None,
+            "first_name": None,
+            "middle_name": None,
+            "last_name": None,
+            "full_name": None,
+        },
+        dtype=object,
+    )
     for c in COUNTRIES:
         rows = np.flatnonzero(country == c)
         loc = LOCALE[c]
@@ -98,8 +112,11 @@ def make_people(n: int, rng: np.random.Generator) -> pd.DataFrame:
         if c in ("ES", "PT", "BR"):
             # Two surnames for most people: the pool holds whole last names, single and double.
             m = len(sur_pool)
-            pairs = _zipf_pick(sur_pool, 4 * m, rng) + np.where(rng.random(4 * m) < 0.05, " y ", " ") \
+            pairs = (
+                _zipf_pick(sur_pool, 4 * m, rng)
+                + np.where(rng.random(4 * m) < 0.05, " y ", " ")
                 + _zipf_pick(sur_pool, 4 * m, rng)
+            )
             sur_pool = np.concatenate([sur_pool[: m // 3], pd.unique(pairs)[: 2 * m // 3]])
             sur_pool = sur_pool[rng.permutation(len(sur_pool))]
         first = _zipf_pick(first_pool, k, rng)
@@ -107,11 +124,18 @@ def make_people(n: int, rng: np.random.Generator) -> pd.DataFrame:
         title = np.where(rng.random(k) < 0.3, rng.choice(TITLES[c], size=k), None)
         full_only = rng.random(k) < 0.15
         layout = rng.integers(4, size=k)
-        full = np.where(layout == 0, last + ", " + first,
-                        np.where(layout == 1, title.astype(str) + " " + first + " " + last,
-                                 np.where(layout == 2, (first + " " + last).astype(str), first + " " + last)))
-        full = np.array([s.upper() if lay == 2 else s.replace("None ", "") for s, lay in zip(full, layout)],
-                        dtype=object)
+        full = np.where(
+            layout == 0,
+            last + ", " + first,
+            np.where(
+                layout == 1,
+                title.astype(str) + " " + first + " " + last,
+                np.where(layout == 2, (first + " " + last).astype(str), first + " " + last),
+            ),
+        )
+        full = np.array(
+            [s.upper() if lay == 2 else s.replace("None ", "") for s, lay in zip(full, layout)], dtype=object
+        )
         middle = np.where(rng.random(k) < 0.1, _zipf_pick(first_pool, k, rng), None) if c in ("GB", "US") else None
         df.loc[df.index[rows], "title"] = np.where(full_only, None, title)
         df.loc[df.index[rows], "first_name"] = np.where(full_only, None, first)
@@ -127,11 +151,27 @@ def make_dates(n: int, rng: np.random.Generator) -> tuple[pd.Series, pd.Series]:
 
     Every style is rendered once per distinct day, then rows pick (day, style) pairs.
     """
-    days = np.unique(rng.integers(np.datetime64("1935-01-01").astype(int),
-                                  np.datetime64("2008-12-31").astype(int), size=3_300)).astype("datetime64[D]")
+    days = np.unique(
+        rng.integers(np.datetime64("1935-01-01").astype(int), np.datetime64("2008-12-31").astype(int), size=3_300)
+    ).astype("datetime64[D]")
     ts = pd.to_datetime(days)
-    months_es = np.array(["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-                          "septiembre", "octubre", "noviembre", "diciembre"], dtype=object)
+    months_es = np.array(
+        [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ],
+        dtype=object,
+    )
     serial = (days - np.datetime64("1899-12-30")).astype(int).astype(str)
     styles = [  # (rendering per distinct day, hint, share)
         (ts.strftime("%Y-%m-%d"), None, 0.25),
@@ -157,9 +197,34 @@ def make_dates(n: int, rng: np.random.Generator) -> tuple[pd.Series, pd.Series]:
 
 
 def make_gender(n: int, rng: np.random.Generator) -> pd.Series:
-    spellings = ["M", "F", "Male", "Female", "MALE", "FEMALE", " f ", "m.", "Mujer", "Hombre", "H", "V",
-                 "Masculino", "Feminino", "Femenino", "Donna", "Uomo", "Maschio", "Femmina", "Not specified",
-                 "non-binary", "1", "2", "", "U", None]
+    spellings = [
+        "M",
+        "F",
+        "Male",
+        "Female",
+        "MALE",
+        "FEMALE",
+        " f ",
+        "m.",
+        "Mujer",
+        "Hombre",
+        "H",
+        "V",
+        "Masculino",
+        "Feminino",
+        "Femenino",
+        "Donna",
+        "Uomo",
+        "Maschio",
+        "Femmina",
+        "Not specified",
+        "non-binary",
+        "1",
+        "2",
+        "",
+        "U",
+        None,
+    ]
     return pd.Series(rng.choice(np.array(spellings, dtype=object), size=n), dtype=object)
 
 
@@ -183,20 +248,24 @@ def main() -> None:
     people = make_people(n, rng)
     dates, hints = make_dates(n, rng)
     gender = make_gender(n, rng)
-    print(f"built {n:,} rows in {time.perf_counter() - t0:.1f} s: "
-          f"{people['first_name'].nunique():,} distinct first names, "
-          f"{people['last_name'].nunique():,} distinct last names, "
-          f"{people['full_name'].notna().mean():.0%} full_name-only rows with "
-          f"{people['full_name'].nunique():,} distinct full names, "
-          f"{dates.nunique():,} distinct date values")
+    print(
+        f"built {n:,} rows in {time.perf_counter() - t0:.1f} s: "
+        f"{people['first_name'].nunique():,} distinct first names, "
+        f"{people['last_name'].nunique():,} distinct last names, "
+        f"{people['full_name'].notna().mean():.0%} full_name-only rows with "
+        f"{people['full_name'].nunique():,} distinct full names, "
+        f"{dates.nunique():,} distinct date values"
+    )
 
     names_s, names = timed("names", n, lambda: standardise_names(people, people["country"]))
     dates_s, parsed = timed("dates", n, lambda: standardise_dates(dates, hints, REFERENCE, kind="birth"))
     gender_s, _ = timed("gender", n, lambda: standardise_gender(gender))
 
     print(f"name_source: {names['name_source'].value_counts(dropna=False).to_dict()}")
-    print(f"date_valid: {parsed['date_valid'].mean():.1%}; issues: "
-          f"{parsed['date_issue'].value_counts(dropna=False).to_dict()}")
+    print(
+        f"date_valid: {parsed['date_valid'].mean():.1%}; issues: "
+        f"{parsed['date_issue'].value_counts(dropna=False).to_dict()}"
+    )
     ok = names_s < 15 and dates_s < 5 and gender_s < 1
     print("targets (names < 15 s, dates < 5 s, gender < 1 s):", "met" if ok else "NOT met")
 

@@ -32,7 +32,10 @@ from helpers.contact.decide import contactability, contactable_shares  # noqa: E
 from helpers.contact.rules import load_rules  # noqa: E402
 from helpers.contact.stage import person_records  # noqa: E402
 from helpers.contact.suppressions import (  # noqa: E402
-    bounced_addresses, match_suppressions, standardise_suppressions, suppression_counts,
+    bounced_addresses,
+    match_suppressions,
+    standardise_suppressions,
+    suppression_counts,
 )
 from helpers.contact.worklists import bounced_with_phone, profile_completion, unconfirmed  # noqa: E402
 
@@ -68,7 +71,9 @@ class Clock:
 def run(label: str, golden, records, suppressions, summary, rules, today: date) -> pd.DataFrame:
     clock = Clock(label)
     countries = sorted(records["country_std"].dropna().unique())
-    std = clock.step("standardise suppressions", standardise_suppressions, suppressions, summary, today, rules, countries)
+    std = clock.step(
+        "standardise suppressions", standardise_suppressions, suppressions, summary, today, rules, countries
+    )
     matches, status = clock.step("match suppressions", match_suppressions, std, records)
     bounced = clock.step("bounced addresses", bounced_addresses, std, rules.soft_bounce_limit)
     table = clock.step("decide (long table)", contactability, golden, records, matches, bounced, rules)
@@ -77,9 +82,11 @@ def run(label: str, golden, records, suppressions, summary, rules, today: date) 
     profile = clock.step("worklist: profile", profile_completion, golden, table, rules.profile_fields)
     stale = clock.step("worklist: unconfirmed", unconfirmed, golden, records, table, today, rules.unconfirmed_months)
     clock.report()
-    print(f"  {len(golden):,} persons, {len(records):,} records, {len(suppressions):,} suppressions → "
-          f"{len(table):,} rows; matched rows {int(counts['matched'].sum()):,}, "
-          f"not customers {int(counts['not_a_customer'].sum()):,}, no identifier {int(counts['no_identifier'].sum()):,}")
+    print(
+        f"  {len(golden):,} persons, {len(records):,} records, {len(suppressions):,} suppressions → "
+        f"{len(table):,} rows; matched rows {int(counts['matched'].sum()):,}, "
+        f"not customers {int(counts['not_a_customer'].sum()):,}, no identifier {int(counts['no_identifier'].sum()):,}"
+    )
     shares = contactable_shares(table)
     print("  contactable: " + ", ".join(f"{c} {v:.1%}" for c, v in shares.items()))
     print(f"  worklists: bounced+phone {len(calls):,}, profile completion {len(profile):,}, unconfirmed {len(stale):,}")
@@ -123,7 +130,8 @@ def tile(golden, records, suppressions, persons: int, target_suppressions: int):
         for col in ("address_key", "building_key"):
             if col in frame.columns:
                 frame[col] = (frame[col].astype(object) + np.where(copy > 0, "#" + copy.astype(str), "")).where(
-                    frame[col].notna(), None)
+                    frame[col].notna(), None
+                )
     g = g.drop(columns=[c for c in ("emails", "phones") if c in g.columns])  # not read by stage 06
 
     by_contact = suppressions[suppressions["email"].notna() | suppressions["phone"].notna()]

@@ -34,9 +34,20 @@ def run_one(name: str, out: Path, size: int | None) -> dict:
     registry, truth = prepare(name, out, size)
     run_id = "bench"
     cmd = [
-        clientela_command(), "run", "--sources", str(registry), "--run-id", run_id,
-        "--set", f"processed_dir={out / 'processed'}", "--set", f"reports_dir={out / 'reports'}",
-        "--set", f"truth_path={truth}",
+        clientela_command(),
+        "run",
+        "--sources",
+        str(registry),
+        "--run-id",
+        run_id,
+        "--set",
+        f"processed_dir={out / 'processed'}",
+        "--set",
+        f"reports_dir={out / 'reports'}",
+        "--set",
+        f"decisions_dir={out / 'decisions'}",
+        "--set",
+        f"truth_path={truth}",
     ]
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -49,9 +60,14 @@ def run_one(name: str, out: Path, size: int | None) -> dict:
         row.update(records=e.get("records_evaluated"), P=e.get("precision"), R=e.get("recall"), F1=e.get("f1"))
     if manifest.exists():
         m = json.loads(manifest.read_text())
-        row["warnings"] = [w.get("expectation", str(w)) if isinstance(w, dict) else str(w) for w in m.get("warnings", [])]
+        row["warnings"] = [
+            w.get("expectation", str(w)) if isinstance(w, dict) else str(w) for w in m.get("warnings", [])
+        ]
     if proc.returncode != 0:
-        row["failure"] = next((l for l in proc.stdout.splitlines() if "FAILED" in l or "did not start" in l), proc.stdout[-300:])[:400]
+        row["failure"] = next(
+            (line for line in proc.stdout.splitlines() if "FAILED" in line or "did not start" in line),
+            proc.stdout[-300:],
+        )[:400]
     return row
 
 

@@ -59,8 +59,20 @@ def main() -> None:
         build_clean(data, args.persons, args.seed)
         return
     if not (data / "clean_records.parquet").exists():
-        subprocess.run([sys.executable, __file__, "--persons", str(args.persons), "--seed", str(args.seed),
-                        "--data", str(data), "--build-clean-only"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--persons",
+                str(args.persons),
+                "--seed",
+                str(args.seed),
+                "--data",
+                str(data),
+                "--build-clean-only",
+            ],
+            check=True,
+        )
 
     import pandas as pd
 
@@ -90,13 +102,17 @@ def main() -> None:
     total = sum(w for w, _ in steps.values()) - steps["read clean records"][0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"stage 03 logic: {total:.1f} s wall (without reading the input), peak RSS {peak:.2f} GB")
-    print(f"pairs scored ≥ {args.review}: {len(linked.pairs):,}; vetoed {int(linked.pairs['vetoed'].sum()):,}; "
-          f"review worklist {len(work):,}; persons {ids.counts['persons']:,}; EM blocks {fitted.em_blocks}")
+    print(
+        f"pairs scored ≥ {args.review}: {len(linked.pairs):,}; vetoed {int(linked.pairs['vetoed'].sum()):,}; "
+        f"review worklist {len(work):,}; persons {ids.counts['persons']:,}; EM blocks {fitted.em_blocks}"
+    )
 
     truth = load_truth(data / "truth" / "records.csv")
     scores = pairwise_scores(linked.links, truth)
-    print(f"pairwise precision {scores['precision']:.4f} recall {scores['recall']:.4f} F1 {scores['f1']:.4f} "
-          f"({scores['records_evaluated']:,} records, {scores['true_pairs']:,} true pairs)")
+    print(
+        f"pairwise precision {scores['precision']:.4f} recall {scores['recall']:.4f} F1 {scores['f1']:.4f} "
+        f"({scores['records_evaluated']:,} records, {scores['true_pairs']:,} true pairs)"
+    )
     curve = threshold_curve(prep.table["unique_id"], linked.pairs, truth, [0.5, 0.7, 0.8, 0.9, 0.95, 0.99])
     print(curve[["threshold", "precision", "recall", "f1"]].to_string(index=False))
 

@@ -36,11 +36,23 @@ from helpers.segment.metrics import complaint_counts, customer_metrics  # noqa: 
 from helpers.segment.profile_segments import profile_segments  # noqa: E402
 from helpers.segment.rfm import named_segments, rfm_scores  # noqa: E402
 from helpers.segment.table import linked_purchases, segment_table  # noqa: E402
-from helpers.segment.transactions import link_interactions, link_summary, prepare_transactions  # noqa: E402
+from helpers.transactions import link_interactions, link_summary, prepare_transactions  # noqa: E402
 
 REF = date(2026, 11, 15)
-INTERESTS = ["running", "yoga", "kids", "tech", "fashion", "home", "travel", "beauty", "football", "outdoor",
-             "fitness", "cycling"]
+INTERESTS = [
+    "running",
+    "yoga",
+    "kids",
+    "tech",
+    "fashion",
+    "home",
+    "travel",
+    "beauty",
+    "football",
+    "outdoor",
+    "fitness",
+    "cycling",
+]
 
 
 def synthetic(persons: int, transactions: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -51,17 +63,23 @@ def synthetic(persons: int, transactions: int, seed: int) -> dict[str, pd.DataFr
     card = np.char.add("LC", np.char.zfill(rng.permutation(persons).astype(str), 10))
     # people records: every person has a shop account; half also a CRM record with a card
     crm = np.flatnonzero(has_card)
-    record_links = pd.DataFrame({
-        "record_key": np.concatenate([np.char.add("shop:", shop_id), np.char.add("crm:", crm.astype(str))]),
-        "source": np.repeat(["shop", "crm"], [persons, len(crm)]),
-        "source_record_id": np.concatenate([shop_id, crm.astype(str)]),
-        "person_id": np.concatenate([pid, pid[crm]]),
-    })
+    record_links = pd.DataFrame(
+        {
+            "record_key": np.concatenate([np.char.add("shop:", shop_id), np.char.add("crm:", crm.astype(str))]),
+            "source": np.repeat(["shop", "crm"], [persons, len(crm)]),
+            "source_record_id": np.concatenate([shop_id, crm.astype(str)]),
+            "person_id": np.concatenate([pid, pid[crm]]),
+        }
+    )
     written = card[crm]
     dashed = rng.random(len(crm)) < 0.3  # 'LC-0000123456 ' as a clerk typed it
     written = np.where(dashed, np.char.add(np.char.add("lc-", np.char.lstrip(written, "LC")), " "), written)
-    clean = pd.DataFrame({"record_key": record_links["record_key"],
-                          "loyalty_card": np.concatenate([np.full(persons, None, dtype=object), written])})
+    clean = pd.DataFrame(
+        {
+            "record_key": record_links["record_key"],
+            "loyalty_card": np.concatenate([np.full(persons, None, dtype=object), written]),
+        }
+    )
 
     # transactions: 60% of persons buy, a few often and many once or twice, over four years
     buyers = rng.permutation(persons)[: int(persons * 0.6)]
@@ -76,66 +94,91 @@ def synthetic(persons: int, transactions: int, seed: int) -> dict[str, pd.DataFr
     amount = np.round(rng.lognormal(4.0, 0.9, transactions), 2)
     ref = np.where(online, shop_id[buyer], card[buyer]).astype(object)
     ref[anonymous] = None
-    promo = np.where(online, np.where(rng.random(transactions) < 0.15, "SPRING15", None),
-                     np.where(rng.random(transactions) < 0.2, "Y", "N"))
-    tx = pd.DataFrame({
-        "source": np.where(online, "shop_orders", "tills"),
-        "source_record_id": np.char.add("row-", np.arange(transactions).astype(str)),
-        "transaction_id": np.char.add("T", np.arange(transactions).astype(str)),
-        "customer_ref": ref,
-        "transaction_at": np.where(online, iso, till_text),
-        "amount": amount.astype(str),
-        "currency": rng.choice(["EUR", "GBP", "USD", "BRL"], transactions, p=[0.5, 0.2, 0.2, 0.1]),
-        "product_category": rng.choice(INTERESTS[:10], transactions),
-        "channel": np.where(online, "online", "store"),
-        "promotion": promo,
-    }).astype({"customer_ref": object})
-    summary = pd.DataFrame({
-        "source": ["shop", "crm", "shop_orders", "tills", "cases"],
-        "default_country": [None, "ES", None, None, None],
-        "date_format": [None, "%d/%m/%Y", None, None, "%m/%d/%Y %H:%M"],
-        "links_to": [None, None, json.dumps({"source": "shop"}), json.dumps({"field": "loyalty_card"}),
-                     json.dumps({"source": "shop"})],
-    })
+    promo = np.where(
+        online,
+        np.where(rng.random(transactions) < 0.15, "SPRING15", None),
+        np.where(rng.random(transactions) < 0.2, "Y", "N"),
+    )
+    tx = pd.DataFrame(
+        {
+            "source": np.where(online, "shop_orders", "tills"),
+            "source_record_id": np.char.add("row-", np.arange(transactions).astype(str)),
+            "transaction_id": np.char.add("T", np.arange(transactions).astype(str)),
+            "customer_ref": ref,
+            "transaction_at": np.where(online, iso, till_text),
+            "amount": amount.astype(str),
+            "currency": rng.choice(["EUR", "GBP", "USD", "BRL"], transactions, p=[0.5, 0.2, 0.2, 0.1]),
+            "product_category": rng.choice(INTERESTS[:10], transactions),
+            "channel": np.where(online, "online", "store"),
+            "promotion": promo,
+        }
+    ).astype({"customer_ref": object})
+    summary = pd.DataFrame(
+        {
+            "source": ["shop", "crm", "shop_orders", "tills", "cases"],
+            "default_country": [None, "ES", None, None, None],
+            "date_format": [None, "%d/%m/%Y", None, None, "%m/%d/%Y %H:%M"],
+            "links_to": [
+                None,
+                None,
+                json.dumps({"source": "shop"}),
+                json.dumps({"field": "loyalty_card"}),
+                json.dumps({"source": "shop"}),
+            ],
+        }
+    )
     n_cases = persons // 10
-    cases = pd.DataFrame({
-        "source": "cases",
-        "customer_ref": shop_id[rng.integers(0, persons, n_cases)],
-        "interaction_type": rng.choice(["complaint", "service_request"], n_cases, p=[0.35, 0.65]),
-    })
+    cases = pd.DataFrame(
+        {
+            "source": "cases",
+            "customer_ref": shop_id[rng.integers(0, persons, n_cases)],
+            "interaction_type": rng.choice(["complaint", "service_request"], n_cases, p=[0.35, 0.65]),
+        }
+    )
 
     combos = np.array([";".join(sorted(rng.choice(INTERESTS, k, replace=False))) for k in rng.integers(1, 5, 300)])
     households = rng.integers(0, int(persons * 0.7), persons)
-    golden = pd.DataFrame({
-        "person_id": pid,
-        "title": rng.choice(["Mr", "Ms", "Dr", None], persons),
-        "first_name": rng.choice(["Ana", "Luis", "Kate", "João", "=cmd", "Marco"], persons),
-        "last_name": rng.choice(["García", "Smith", "Rossi", "Silva", "-Lee"], persons),
-        "gender": rng.choice(["F", "M", None], persons, p=[0.45, 0.45, 0.1]),
-        "age": rng.integers(18, 90, persons),
-        "age_band": rng.choice(["18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", None], persons),
-        "country": rng.choice(["ES", "GB", "IT", "PT", "BR", "US"], persons),
-        "region": rng.choice(["Madrid", "MADRID", "NY", "Lisboa", None], persons),
-        "city": rng.choice(["Madrid", "London", "Roma"], persons),
-        "postcode": np.char.zfill((households % 99999).astype(str), 5),
-        "address_line1": np.char.add("Street ", households.astype(str)),
-        "address_line2": None,
-        "address_key": np.char.add("es|", households.astype(str)),
-        "device": rng.choice(["mobile", "desktop", "tablet", None], persons),
-        "referral_source": rng.choice(["google", "instagram", "Madrid Expo 2025", None], persons),
-        "interests": np.where(rng.random(persons) < 0.3, combos[rng.integers(0, 300, persons)], None),
-        "first_seen": (np.datetime64("2015-01-01") + rng.integers(0, 4000, persons).astype("timedelta64[D]")),
-    })
+    golden = pd.DataFrame(
+        {
+            "person_id": pid,
+            "title": rng.choice(["Mr", "Ms", "Dr", None], persons),
+            "first_name": rng.choice(["Ana", "Luis", "Kate", "João", "=cmd", "Marco"], persons),
+            "last_name": rng.choice(["García", "Smith", "Rossi", "Silva", "-Lee"], persons),
+            "gender": rng.choice(["F", "M", None], persons, p=[0.45, 0.45, 0.1]),
+            "age": rng.integers(18, 90, persons),
+            "age_band": rng.choice(["18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", None], persons),
+            "country": rng.choice(["ES", "GB", "IT", "PT", "BR", "US"], persons),
+            "region": rng.choice(["Madrid", "MADRID", "NY", "Lisboa", None], persons),
+            "city": rng.choice(["Madrid", "London", "Roma"], persons),
+            "postcode": np.char.zfill((households % 99999).astype(str), 5),
+            "address_line1": np.char.add("Street ", households.astype(str)),
+            "address_line2": None,
+            "address_key": np.char.add("es|", households.astype(str)),
+            "device": rng.choice(["mobile", "desktop", "tablet", None], persons),
+            "referral_source": rng.choice(["google", "instagram", "Madrid Expo 2025", None], persons),
+            "interests": np.where(rng.random(persons) < 0.3, combos[rng.integers(0, 300, persons)], None),
+            "first_seen": (np.datetime64("2015-01-01") + rng.integers(0, 4000, persons).astype("timedelta64[D]")),
+        }
+    )
     channels = ["email", "phone", "sms", "mail"]
-    reach = pd.DataFrame({
-        "person_id": np.tile(pid, 4),
-        "channel": np.repeat(channels, persons),
-        "contactable": rng.random(4 * persons) < 0.6,
-        "reason": "ok",
-        "contact": np.char.add(np.repeat(np.array(channels), persons), np.tile(shop_id, 4)),
-    })
-    return {"golden": golden, "record_links": record_links, "clean": clean, "transactions": tx,
-            "source_summary": summary, "interactions": cases, "contactability": reach}
+    reach = pd.DataFrame(
+        {
+            "person_id": np.tile(pid, 4),
+            "channel": np.repeat(channels, persons),
+            "contactable": rng.random(4 * persons) < 0.6,
+            "reason": "ok",
+            "contact": np.char.add(np.repeat(np.array(channels), persons), np.tile(shop_id, 4)),
+        }
+    )
+    return {
+        "golden": golden,
+        "record_links": record_links,
+        "clean": clean,
+        "transactions": tx,
+        "source_summary": summary,
+        "interactions": cases,
+        "contactability": reach,
+    }
 
 
 class Clock:
@@ -166,17 +209,41 @@ def main() -> None:
 
     t0 = time.perf_counter()
     data = synthetic(args.persons, args.transactions, args.seed)
-    print(f"synthetic input: {args.persons:,} persons, {len(data['transactions']):,} transactions, "
-          f"{len(data['contactability']):,} contactability rows ({time.perf_counter() - t0:.1f} s to build)")
+    print(
+        f"synthetic input: {args.persons:,} persons, {len(data['transactions']):,} transactions, "
+        f"{len(data['contactability']):,} contactability rows ({time.perf_counter() - t0:.1f} s to build)"
+    )
     clock = Clock()
-    prep = clock("transactions: link, dates, amounts, currency", prepare_transactions, data["transactions"],
-                 data["source_summary"], data["record_links"], data["clean"], cfg, REF)
+    prep = clock(
+        "transactions: link, dates, amounts, currency",
+        prepare_transactions,
+        data["transactions"],
+        data["source_summary"],
+        data["record_links"],
+        data["clean"],
+        cfg,
+        REF,
+    )
     summary = clock("link summary", link_summary, prep)
-    inter = clock("interactions: link", link_interactions, data["interactions"], data["source_summary"],
-                  data["record_links"], None)
+    inter = clock(
+        "interactions: link",
+        link_interactions,
+        data["interactions"],
+        data["source_summary"],
+        data["record_links"],
+        None,
+    )
     complaints = complaint_counts(inter, cfg.complaint_types)
-    metrics = clock("metrics per person", customer_metrics, data["golden"][["person_id", "first_seen"]],
-                    linked_purchases(prep), REF, cfg.windows, complaints, part=True)
+    metrics = clock(
+        "metrics per person",
+        customer_metrics,
+        data["golden"][["person_id", "first_seen"]],
+        linked_purchases(prep),
+        REF,
+        cfg.windows,
+        complaints,
+        part=True,
+    )
     scores = clock("RFM scores", rfm_scores, metrics, part=True)
     clock("RFM named segments", named_segments, scores, cfg.rfm_segments, part=True)
     clock("lifecycle", lifecycle_stage, metrics, cfg.lifecycle, part=True)
@@ -189,8 +256,14 @@ def main() -> None:
     if args.export:
         folder = Path(tempfile.mkdtemp(prefix="clientela_lists_"))
         for b in built:
-            clock(f"export {b.definition.name} ({len(b.rows):,} rows)", export_list, b, lists_cfg,
-                  data["contactability"], folder)
+            clock(
+                f"export {b.definition.name} ({len(b.rows):,} rows)",
+                export_list,
+                b,
+                lists_cfg,
+                data["contactability"],
+                folder,
+            )
     print(f"\nstage 07 logic, end to end: {clock.total:.1f} s wall (steps marked · counted once, in the table)")
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
     print("\nlinking:")

@@ -99,8 +99,6 @@ def main() -> None:
         generate(args.persons, args.seed, data)
         print(f"generated {args.persons:,} persons in {time.perf_counter() - t:.1f} s → {data}")
 
-    import pandas as pd
-
     from helpers.clean.records import check_reconciliation, clean_people
     from helpers.gates import run_gate
     from helpers.ingest import ingest
@@ -120,7 +118,10 @@ def main() -> None:
         t, c = time.perf_counter(), cpu_seconds()
         value = fn()
         steps[name], cpu[name] = time.perf_counter() - t, cpu_seconds() - c
-        print(f"  {name:<28} {steps[name]:7.1f} s wall {cpu[name]:7.1f} s CPU   peak RSS so far {rss_gb():.2f} GB", flush=True)
+        print(
+            f"  {name:<28} {steps[name]:7.1f} s wall {cpu[name]:7.1f} s CPU   peak RSS so far {rss_gb():.2f} GB",
+            flush=True,
+        )
         return value
 
     print(f"stage 01+02 logic on {registry_path}")
@@ -152,9 +153,20 @@ def time_runner(registry_path: Path, ref: date, out: Path) -> None:
     """`clientela run --to 02` as a user runs it: wall time, CPU and memory."""
     processed = out / "processed"
     cmd = [
-        str(ROOT / ".venv" / "bin" / "clientela"), "run", "--sources", str(registry_path), "--run-id", "bench",
-        "--to", "02", "--set", f"processed_dir={processed}", "--set", f"reports_dir={out / 'reports'}",
-        "--set", f"reference_date={ref}",
+        str(ROOT / ".venv" / "bin" / "clientela"),
+        "run",
+        "--sources",
+        str(registry_path),
+        "--run-id",
+        "bench",
+        "--to",
+        "02",
+        "--set",
+        f"processed_dir={processed}",
+        "--set",
+        f"reports_dir={out / 'reports'}",
+        "--set",
+        f"reference_date={ref}",
     ]
     t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,9 +10,10 @@ The files live in `../shared/benchmarks/` beside the project (see its README).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -32,7 +33,9 @@ class DataSet:
 def _truth_from_column(id_column: str, cluster_column: str) -> Callable[[Path], pd.DataFrame]:
     def read(path: Path) -> pd.DataFrame:
         df = _read(path, [id_column, cluster_column])
-        return pd.DataFrame({"source_record_id": df[id_column].astype(str), "person_truth_id": df[cluster_column].astype(str)})
+        return pd.DataFrame(
+            {"source_record_id": df[id_column].astype(str), "person_truth_id": df[cluster_column].astype(str)}
+        )
 
     return read
 

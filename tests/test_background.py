@@ -49,4 +49,3 @@ def test_switched_off_it_runs_in_this_process(monkeypatch):
     monkeypatch.setenv(ENV, "0")
     result = in_background(_summary, pd.DataFrame({"n": [1, 2]})).result()
     assert result == {"rows": 2, "pid": os.getpid(), "total": 3}
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -15,8 +15,12 @@ from helpers.clean.postcodes import standardise_postcodes
 def run(rows: list[tuple], index=None) -> pd.DataFrame:
     """rows of (line1, line2, country_std, postcode_std[, city])."""
     padded = [(*r, None) if len(r) == 4 else r for r in rows]
-    df = pd.DataFrame(padded, columns=["address_line1", "address_line2", "country_std", "postcode_std", "city"],
-                      index=index, dtype=object)
+    df = pd.DataFrame(
+        padded,
+        columns=["address_line1", "address_line2", "country_std", "postcode_std", "city"],
+        index=index,
+        dtype=object,
+    )
     df["region"] = None
     return standardise_addresses(df)
 
@@ -29,23 +33,27 @@ def one(line1, line2=None, country="ES", postcode="28013", city=None) -> pd.Seri
 
 
 def test_same_flat_written_four_ways_shares_address_key() -> None:
-    out = run([
-        ("C/ Mayor 5 3º2ª", None, "ES", "28013"),
-        ("Calle Mayor, nº 5, piso 3, puerta 2", None, "ES", "28013"),
-        ("CALLE MAYOR 5", "3º 2ª", "ES", "28013"),
-        ("calle mayor 5 3 2", None, "ES", "28013"),
-    ])
+    out = run(
+        [
+            ("C/ Mayor 5 3º2ª", None, "ES", "28013"),
+            ("Calle Mayor, nº 5, piso 3, puerta 2", None, "ES", "28013"),
+            ("CALLE MAYOR 5", "3º 2ª", "ES", "28013"),
+            ("calle mayor 5 3 2", None, "ES", "28013"),
+        ]
+    )
     assert out["address_key"].tolist() == ["es|28013|calle mayor|5|3-2"] * 4
     assert out["building_key"].tolist() == ["es|28013|calle mayor|5"] * 4
 
 
 def test_two_flats_of_one_building_share_building_key_only() -> None:
-    out = run([
-        ("Calle Mayor 5, 3º 2ª", None, "ES", "28013"),
-        ("Calle Mayor 5, 4º 1ª", None, "ES", "28013"),
-        ("Flat 3, 12 High St", None, "GB", "SW1A 1AA"),
-        ("12 High Street", "Flat 4", "GB", "SW1A 1AA"),
-    ])
+    out = run(
+        [
+            ("Calle Mayor 5, 3º 2ª", None, "ES", "28013"),
+            ("Calle Mayor 5, 4º 1ª", None, "ES", "28013"),
+            ("Flat 3, 12 High St", None, "GB", "SW1A 1AA"),
+            ("12 High Street", "Flat 4", "GB", "SW1A 1AA"),
+        ]
+    )
     assert out.loc[0, "building_key"] == out.loc[1, "building_key"]
     assert out.loc[0, "address_key"] != out.loc[1, "address_key"]
     assert out.loc[2, "building_key"] == out.loc[3, "building_key"] == "gb|sw1a1aa|high street|12"
@@ -54,21 +62,23 @@ def test_two_flats_of_one_building_share_building_key_only() -> None:
 
 
 def test_street_type_and_name_variants_share_keys() -> None:
-    out = run([
-        ("Calle Sta. Ana 5", None, "ES", "28012"),
-        ("Calle de Santa Ana, 5", None, "ES", "28012"),
-        ("C/ Dr. Fleming 3", None, "ES", "28036"),
-        ("Calle del Doctor Fleming 3", None, "ES", "28036"),
-        ("Rua S. Bento 12", None, "PT", "1200-109"),
-        ("Rua de São Bento, 12", None, "PT", "1200-109"),
-        ("350 Fifth Ave Apt 4B", None, "US", "10118"),
-        ("350 5th Avenue, Apt. 4B", None, "US", "10118"),
-        ("350 FIFTH AVENUE #4B", None, "US", "10118"),
-        ("123 N Main St", None, "US", "02139"),
-        ("123 North Main Street", None, "US", "02139"),
-        ("Via XX Settembre 5", None, "IT", "00187"),
-        ("Via 20 Settembre 5", None, "IT", "00187"),
-    ])
+    out = run(
+        [
+            ("Calle Sta. Ana 5", None, "ES", "28012"),
+            ("Calle de Santa Ana, 5", None, "ES", "28012"),
+            ("C/ Dr. Fleming 3", None, "ES", "28036"),
+            ("Calle del Doctor Fleming 3", None, "ES", "28036"),
+            ("Rua S. Bento 12", None, "PT", "1200-109"),
+            ("Rua de São Bento, 12", None, "PT", "1200-109"),
+            ("350 Fifth Ave Apt 4B", None, "US", "10118"),
+            ("350 5th Avenue, Apt. 4B", None, "US", "10118"),
+            ("350 FIFTH AVENUE #4B", None, "US", "10118"),
+            ("123 N Main St", None, "US", "02139"),
+            ("123 North Main Street", None, "US", "02139"),
+            ("Via XX Settembre 5", None, "IT", "00187"),
+            ("Via 20 Settembre 5", None, "IT", "00187"),
+        ]
+    )
     keys = out["address_key"].tolist()
     assert keys[0] == keys[1] == "es|28012|calle s ana|5|"
     assert keys[2] == keys[3]
@@ -80,12 +90,14 @@ def test_street_type_and_name_variants_share_keys() -> None:
 
 def test_street_types_differ_so_keys_differ() -> None:
     """Calle Mayor and Plaza Mayor, or Oak St and Oak Ave in one ZIP, are different places."""
-    out = run([
-        ("Calle Mayor 1", None, "ES", "28012"),
-        ("Pza. Mayor 1", None, "ES", "28012"),
-        ("12 Oak St", None, "US", "02139"),
-        ("12 Oak Ave", None, "US", "02139"),
-    ])
+    out = run(
+        [
+            ("Calle Mayor 1", None, "ES", "28012"),
+            ("Pza. Mayor 1", None, "ES", "28012"),
+            ("12 Oak St", None, "US", "02139"),
+            ("12 Oak Ave", None, "US", "02139"),
+        ]
+    )
     assert out.loc[0, "building_key"] != out.loc[1, "building_key"]
     assert out.loc[2, "building_key"] != out.loc[3, "building_key"]
 
@@ -98,25 +110,29 @@ def test_missing_street_type_assumes_the_country_default() -> None:
 
 def test_postcode_part_every_writer_gives() -> None:
     """ZIP+4 is optional precision and PT's 4-digit code is still in use: neither splits a home."""
-    out = run([
-        ("350 Fifth Ave Apt 4B", None, "US", "10118-0110"),
-        ("350 5th Avenue #4B", None, "US", "10118"),
-        ("Rua Augusta, 120, 3º Esq.", None, "PT", "1100-053"),
-        ("Rua Augusta 120 3º Esq", None, "PT", "1100"),
-    ])
+    out = run(
+        [
+            ("350 Fifth Ave Apt 4B", None, "US", "10118-0110"),
+            ("350 5th Avenue #4B", None, "US", "10118"),
+            ("Rua Augusta, 120, 3º Esq.", None, "PT", "1100-053"),
+            ("Rua Augusta 120 3º Esq", None, "PT", "1100"),
+        ]
+    )
     assert out.loc[0, "address_key"] == out.loc[1, "address_key"] == "us|10118|5 avenue|350|4b"
     assert out.loc[2, "address_key"] == out.loc[3, "address_key"] == "pt|1100|rua augusta|120|3-esq"
 
 
 def test_flat_vocabulary_per_country() -> None:
-    out = run([
-        ("Via Roma 12, scala B int. 5", None, "IT", "00184"),
-        ("Via Roma 12", "int. 5", "IT", "00184"),  # interno numbers are unique in the building
-        ("Rua Augusta 120 2D", None, "PT", "1100-053"),  # D(ireito), as on Portuguese envelopes
-        ("Rua Augusta, 120, 2º Dto.", None, "PT", "1100-053"),
-        ("Av. Paulista, 1578", "bloco D apto 12", "BR", "01310-200"),  # a block D is not a side
-        ("Av. Paulista, 1578", "bloco A apto 12", "BR", "01310-200"),  # apto 12 exists in each block
-    ])
+    out = run(
+        [
+            ("Via Roma 12, scala B int. 5", None, "IT", "00184"),
+            ("Via Roma 12", "int. 5", "IT", "00184"),  # interno numbers are unique in the building
+            ("Rua Augusta 120 2D", None, "PT", "1100-053"),  # D(ireito), as on Portuguese envelopes
+            ("Rua Augusta, 120, 2º Dto.", None, "PT", "1100-053"),
+            ("Av. Paulista, 1578", "bloco D apto 12", "BR", "01310-200"),  # a block D is not a side
+            ("Av. Paulista, 1578", "bloco A apto 12", "BR", "01310-200"),  # apto 12 exists in each block
+        ]
+    )
     assert out["unit"].tolist() == ["B-5", "5", "2-dto", "2-dto", "D-12", "A-12"]
     assert out.loc[0, "address_key"] == out.loc[1, "address_key"]
     assert out.loc[2, "address_key"] == out.loc[3, "address_key"]
@@ -125,14 +141,16 @@ def test_flat_vocabulary_per_country() -> None:
 
 
 def test_keys_need_street_number_and_valid_postcode() -> None:
-    out = run([
-        ("Calle Mayor 5", None, "ES", None, "Madrid"),  # no postcode
-        ("Calle Mayor", None, "ES", "28013"),  # no number
-        ("Calle Mayor 5", None, "ES", "99999"),  # invalid postcode
-        ("Rose Cottage, Church Lane", None, "GB", "N1 1AA"),  # a named house
-        ("PO Box 123", None, "US", "20500"),
-        (None, None, "ES", "28013"),
-    ])
+    out = run(
+        [
+            ("Calle Mayor 5", None, "ES", None, "Madrid"),  # no postcode
+            ("Calle Mayor", None, "ES", "28013"),  # no number
+            ("Calle Mayor 5", None, "ES", "99999"),  # invalid postcode
+            ("Rose Cottage, Church Lane", None, "GB", "N1 1AA"),  # a named house
+            ("PO Box 123", None, "US", "20500"),
+            (None, None, "ES", "28013"),
+        ]
+    )
     assert out["address_key"].tolist() == [None] * 6
     assert out["building_key"].tolist() == [None] * 6
     assert out["address_valid"].tolist() == [True, False, False, False, False, False]
@@ -142,47 +160,47 @@ def test_keys_need_street_number_and_valid_postcode() -> None:
 
 
 PARSE_CASES = [
-        ("C/ Mayor, 5 - 3º B", None, "ES", "Calle", "Mayor", "5", "3-B"),
-        ("C/Mayor,5,3ºB", None, "ES", "Calle", "Mayor", "5", "3-B"),
-        ("Avda. de la Constitución 12, Bajo A", None, "ES", "Avenida", "de la Constitución", "12", "bajo-A"),
-        ("Pº de la Castellana 100, 8º Izq.", None, "ES", "Paseo", "de la Castellana", "100", "8-izq"),
-        ("Calle Mayor 5, Esc. B, 3º 2ª", None, "ES", "Calle", "Mayor", "5", "B-3-2"),
-        ("Pza. Mayor 1", "Ático", "ES", "Plaza", "Mayor", "1", "atico"),
-        ("CL MAYOR 5 PISO 3 PTA 2", None, "ES", "Calle", "Mayor", "5", "3-2"),
-        ("Calle Mayor s/n", None, "ES", "Calle", "Mayor", "s/n", None),
-        ("Calle 2 de Mayo 7", None, "ES", "Calle", "2 de Mayo", "7", None),
-        ("Calle Mayor 5-7, 1º A", None, "ES", "Calle", "Mayor", "5-7", "1-A"),
-        ("Ctra. de Toledo km 12,5", None, "ES", "Carretera", "de Toledo", "km 12,5", None),
-        ("Calle Mayor, piso 3", None, "ES", "Calle", "Mayor", None, "3"),
-        ("Via Roma 12, int. 5", None, "IT", "Via", "Roma", "12", "5"),
-        ("V. Roma 12 scala B int. 3", None, "IT", "Via", "Roma", "12", "B-3"),
-        ("Via della Scala 5", None, "IT", "Via", "della Scala", "5", None),
-        ("Via Roma, 12/A", None, "IT", "Via", "Roma", "12A", None),
-        ("C.so Vittorio Emanuele II 15", None, "IT", "Corso", "Vittorio Emanuele II", "15", None),
-        ("Via 4 Novembre 12", None, "IT", "Via", "4 Novembre", "12", None),
-        ("Viale Europa 5 piano 3 int. 8", None, "IT", "Viale", "Europa", "5", "3-8"),
-        ("Rua Augusta, 120, 3º Esq.", None, "PT", "Rua", "Augusta", "120", "3-esq"),
-        ("R. 25 de Abril 120 2º Dto", None, "PT", "Rua", "25 de Abril", "120", "2-dto"),
-        ("Rua do Carmo 5 R/C Esq", None, "PT", "Rua", "do Carmo", "5", "rc-esq"),
-        ("Rua Augusta, 1200 - apto 52", None, "BR", "Rua", "Augusta", "1200", "52"),
-        ("Av. Paulista, 1578, ap 12", None, "BR", "Avenida", "Paulista", "1578", "12"),
-        ("Av. Paulista, 1578", "Bloco B Apto 12", "BR", "Avenida", "Paulista", "1578", "B-12"),
-        ("Flat 3, 12 High St", None, "GB", "Street", "High", "12", "3"),
-        ("12a High Street", None, "GB", "Street", "High", "12A", None),
-        ("12 St. John's Road", None, "GB", "Road", "St. John's", "12", None),
-        ("12 St John's St", None, "GB", "Street", "St John's", "12", None),
-        ("Ground Floor Flat, 5 Church Road", None, "GB", "Road", "Church", "5", "gf"),
-        ("Flat 2/1, 12 Main St", None, "GB", "Street", "Main", "12", "2-1"),
-        ("Rose Cottage, Church Lane", None, "GB", "Lane", "Church", None, None),
-        ("350 Fifth Ave Apt 4B", None, "US", "Avenue", "Fifth", "350", "4B"),
-        ("1 Infinite Loop Ste 200", None, "US", "Loop", "Infinite", "1", "200"),
-        ("12 Elm Pl", None, "US", "Place", "Elm", "12", None),
-        ("1600 Pennsylvania Ave NW", None, "US", "Avenue", "Pennsylvania NW", "1600", None),
-        ("12 rue de la Paix, Bât. B, 3e étage", None, "FR", "Rue", "de la Paix", "12", "B-3"),
+    ("C/ Mayor, 5 - 3º B", None, "ES", "Calle", "Mayor", "5", "3-B"),
+    ("C/Mayor,5,3ºB", None, "ES", "Calle", "Mayor", "5", "3-B"),
+    ("Avda. de la Constitución 12, Bajo A", None, "ES", "Avenida", "de la Constitución", "12", "bajo-A"),
+    ("Pº de la Castellana 100, 8º Izq.", None, "ES", "Paseo", "de la Castellana", "100", "8-izq"),
+    ("Calle Mayor 5, Esc. B, 3º 2ª", None, "ES", "Calle", "Mayor", "5", "B-3-2"),
+    ("Pza. Mayor 1", "Ático", "ES", "Plaza", "Mayor", "1", "atico"),
+    ("CL MAYOR 5 PISO 3 PTA 2", None, "ES", "Calle", "Mayor", "5", "3-2"),
+    ("Calle Mayor s/n", None, "ES", "Calle", "Mayor", "s/n", None),
+    ("Calle 2 de Mayo 7", None, "ES", "Calle", "2 de Mayo", "7", None),
+    ("Calle Mayor 5-7, 1º A", None, "ES", "Calle", "Mayor", "5-7", "1-A"),
+    ("Ctra. de Toledo km 12,5", None, "ES", "Carretera", "de Toledo", "km 12,5", None),
+    ("Calle Mayor, piso 3", None, "ES", "Calle", "Mayor", None, "3"),
+    ("Via Roma 12, int. 5", None, "IT", "Via", "Roma", "12", "5"),
+    ("V. Roma 12 scala B int. 3", None, "IT", "Via", "Roma", "12", "B-3"),
+    ("Via della Scala 5", None, "IT", "Via", "della Scala", "5", None),
+    ("Via Roma, 12/A", None, "IT", "Via", "Roma", "12A", None),
+    ("C.so Vittorio Emanuele II 15", None, "IT", "Corso", "Vittorio Emanuele II", "15", None),
+    ("Via 4 Novembre 12", None, "IT", "Via", "4 Novembre", "12", None),
+    ("Viale Europa 5 piano 3 int. 8", None, "IT", "Viale", "Europa", "5", "3-8"),
+    ("Rua Augusta, 120, 3º Esq.", None, "PT", "Rua", "Augusta", "120", "3-esq"),
+    ("R. 25 de Abril 120 2º Dto", None, "PT", "Rua", "25 de Abril", "120", "2-dto"),
+    ("Rua do Carmo 5 R/C Esq", None, "PT", "Rua", "do Carmo", "5", "rc-esq"),
+    ("Rua Augusta, 1200 - apto 52", None, "BR", "Rua", "Augusta", "1200", "52"),
+    ("Av. Paulista, 1578, ap 12", None, "BR", "Avenida", "Paulista", "1578", "12"),
+    ("Av. Paulista, 1578", "Bloco B Apto 12", "BR", "Avenida", "Paulista", "1578", "B-12"),
+    ("Flat 3, 12 High St", None, "GB", "Street", "High", "12", "3"),
+    ("12a High Street", None, "GB", "Street", "High", "12A", None),
+    ("12 St. John's Road", None, "GB", "Road", "St. John's", "12", None),
+    ("12 St John's St", None, "GB", "Street", "St John's", "12", None),
+    ("Ground Floor Flat, 5 Church Road", None, "GB", "Road", "Church", "5", "gf"),
+    ("Flat 2/1, 12 Main St", None, "GB", "Street", "Main", "12", "2-1"),
+    ("Rose Cottage, Church Lane", None, "GB", "Lane", "Church", None, None),
+    ("350 Fifth Ave Apt 4B", None, "US", "Avenue", "Fifth", "350", "4B"),
+    ("1 Infinite Loop Ste 200", None, "US", "Loop", "Infinite", "1", "200"),
+    ("12 Elm Pl", None, "US", "Place", "Elm", "12", None),
+    ("1600 Pennsylvania Ave NW", None, "US", "Avenue", "Pennsylvania NW", "1600", None),
+    ("12 rue de la Paix, Bât. B, 3e étage", None, "FR", "Rue", "de la Paix", "12", "B-3"),
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed_cases() -> pd.DataFrame:
     """All parse cases in one call (as in production: one column, many countries)."""
     return run([(c[0], c[1], c[2], "28013") for c in PARSE_CASES])
@@ -193,17 +211,23 @@ def test_parse(i: int) -> None:
     street_type, street_name, house_number, unit = PARSE_CASES[i][3:]
     row = parsed_cases().iloc[i]
     assert (row["street_type"], row["street_name"], row["house_number"], row["unit"]) == (
-        street_type, street_name, house_number, unit)
+        street_type,
+        street_name,
+        house_number,
+        unit,
+    )
 
 
 def test_gb_st_is_street_after_the_name_and_saint_before_it() -> None:
-    out = run([
-        ("12 High St", None, "GB", "SW1A 1AA"),
-        ("12 High St.", None, "GB", "SW1A 1AA"),
-        ("12 High Street", None, "GB", "SW1A 1AA"),
-        ("3 St. Mary's Road", None, "GB", "SW1A 1AA"),
-        ("3 Saint Marys Road", None, "GB", "SW1A 1AA"),
-    ])
+    out = run(
+        [
+            ("12 High St", None, "GB", "SW1A 1AA"),
+            ("12 High St.", None, "GB", "SW1A 1AA"),
+            ("12 High Street", None, "GB", "SW1A 1AA"),
+            ("3 St. Mary's Road", None, "GB", "SW1A 1AA"),
+            ("3 Saint Marys Road", None, "GB", "SW1A 1AA"),
+        ]
+    )
     assert out["street_type"].tolist() == ["Street", "Street", "Street", "Road", "Road"]
     assert out.loc[0, "address_key"] == out.loc[1, "address_key"] == out.loc[2, "address_key"]
     assert out.loc[3, "address_key"] == out.loc[4, "address_key"] == "gb|sw1a1aa|st marys road|3|"
@@ -218,22 +242,22 @@ def test_post_directional_follows_the_type_in_the_key() -> None:
 
 
 LINE_CASES = [
-        ("CALLE MAYOR 5, 3º 2ª", "ES", "Calle Mayor 5, 3º 2ª"),
-        ("  avda.   de la  constitución 12 ,bajo a ", "ES", "Avda. de la Constitución 12, Bajo A"),
-        ("CALLE MAYOR, Nº 5, PISO 3, PUERTA 2", "ES", "Calle Mayor, nº 5, piso 3, puerta 2"),
-        ("AVENIDA LA FLORIDA 3", "ES", "Avenida La Florida 3"),
-        ("VIA DELL'INDIPENDENZA 3", "IT", "Via dell'Indipendenza 3"),
-        ("VIA XX SETTEMBRE 5, 3° PIANO", "IT", "Via XX Settembre 5, 3º piano"),
-        ("rua de são bento 12", "PT", "Rua de São Bento 12"),
-        ("RUA AUGUSTA, 1200 - APTO 52", "BR", "Rua Augusta, 1200 - apto 52"),
-        ("12 ST JOHN'S ROAD", "GB", "12 St John's Road"),
-        ("12 McDonald Road", "GB", "12 McDonald Road"),  # mixed case is the customer's own
-        ("1600 PENNSYLVANIA AVE NW", "US", "1600 Pennsylvania Ave NW"),
-        ("350 fifth ave apt 4b", "US", "350 Fifth Ave Apt 4B"),
+    ("CALLE MAYOR 5, 3º 2ª", "ES", "Calle Mayor 5, 3º 2ª"),
+    ("  avda.   de la  constitución 12 ,bajo a ", "ES", "Avda. de la Constitución 12, Bajo A"),
+    ("CALLE MAYOR, Nº 5, PISO 3, PUERTA 2", "ES", "Calle Mayor, nº 5, piso 3, puerta 2"),
+    ("AVENIDA LA FLORIDA 3", "ES", "Avenida La Florida 3"),
+    ("VIA DELL'INDIPENDENZA 3", "IT", "Via dell'Indipendenza 3"),
+    ("VIA XX SETTEMBRE 5, 3° PIANO", "IT", "Via XX Settembre 5, 3º piano"),
+    ("rua de são bento 12", "PT", "Rua de São Bento 12"),
+    ("RUA AUGUSTA, 1200 - APTO 52", "BR", "Rua Augusta, 1200 - apto 52"),
+    ("12 ST JOHN'S ROAD", "GB", "12 St John's Road"),
+    ("12 McDonald Road", "GB", "12 McDonald Road"),  # mixed case is the customer's own
+    ("1600 PENNSYLVANIA AVE NW", "US", "1600 Pennsylvania Ave NW"),
+    ("350 fifth ave apt 4b", "US", "350 Fifth Ave Apt 4B"),
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def line_cases() -> pd.DataFrame:
     return run([(c[0], None, c[1], "28013") for c in LINE_CASES])
 
@@ -246,13 +270,13 @@ def test_line_std(i: int) -> None:
 
 
 CITY_CASES = [
-        ("sao paulo", "BR", "São Paulo"),
-        ("MADRID", "ES", "Madrid"),
-        ("Rome", "IT", "Roma"),
-        ("NEWCASTLE UPON TYNE", "GB", "Newcastle upon Tyne"),
-        ("rio de janeiro", "BR", "Rio de Janeiro"),
-        ("VILLANUEVA DE LA CAÑADA", "ES", "Villanueva de la Cañada"),  # not in the list: cased only
-        ("  ", "ES", None),
+    ("sao paulo", "BR", "São Paulo"),
+    ("MADRID", "ES", "Madrid"),
+    ("Rome", "IT", "Roma"),
+    ("NEWCASTLE UPON TYNE", "GB", "Newcastle upon Tyne"),
+    ("rio de janeiro", "BR", "Rio de Janeiro"),
+    ("VILLANUEVA DE LA CAÑADA", "ES", "Villanueva de la Cañada"),  # not in the list: cased only
+    ("  ", "ES", None),
 ]
 
 
@@ -302,11 +326,17 @@ def test_chain_from_raw_country_and_postcode() -> None:
     )
     countries = standardise_countries(raw["country"], default="ES")
     postcodes = standardise_postcodes(raw["postcode"], countries["country_std"])
-    df = raw.assign(country_std=countries["country_std"], postcode_std=postcodes["postcode_std"],
-                    postcode_valid=postcodes["postcode_valid"])
+    df = raw.assign(
+        country_std=countries["country_std"],
+        postcode_std=postcodes["postcode_std"],
+        postcode_valid=postcodes["postcode_valid"],
+    )
     out = standardise_addresses(df)
     assert out["address_key"].tolist() == [
-        "es|28013|calle mayor|5|3-2", "es|28013|calle mayor|5|3-2", "gb|sw1a1aa|high street|12|3"]
+        "es|28013|calle mayor|5|3-2",
+        "es|28013|calle mayor|5|3-2",
+        "gb|sw1a1aa|high street|12|3",
+    ]
 
 
 def test_empty_frame() -> None:

@@ -7,7 +7,6 @@ import pytest
 
 from helpers.clean.emails import COLUMNS, correct_domains, standardise_emails
 
-
 _RESULTS: dict[str, dict] = {}
 
 
@@ -79,14 +78,26 @@ def test_hard_cases(raw, std, valid, issue, correction):
 
 
 ROLES = [
-    ("info@empresa.es", True), ("ventas@empresa.es", True), ("contacto@tienda.com", True),
-    ("vendite@azienda.it", True), ("contato@loja.com.br", True), ("noreply@shop.com", True),
-    ("info.madrid@empresa.es", True), ("soporte2@empresa.es", True), ("INFO+promo@x.com", True),
-    ("maria.info@empresa.es", False), ("hector@empresa.es", False), ("ivan@empresa.es", False),
+    ("info@empresa.es", True),
+    ("ventas@empresa.es", True),
+    ("contacto@tienda.com", True),
+    ("vendite@azienda.it", True),
+    ("contato@loja.com.br", True),
+    ("noreply@shop.com", True),
+    ("info.madrid@empresa.es", True),
+    ("soporte2@empresa.es", True),
+    ("INFO+promo@x.com", True),
+    ("maria.info@empresa.es", False),
+    ("hector@empresa.es", False),
+    ("ivan@empresa.es", False),
 ]
 DISPOSABLE = [
-    ("x1@mailinator.com", True), ("x1@yopmail.fr", True), ("x1@guerrillamail.com", True),
-    ("x1@10minutemail.com", True), ("x1@inbox.mailinator.com", True), ("x1@gmail.com", False),
+    ("x1@mailinator.com", True),
+    ("x1@yopmail.fr", True),
+    ("x1@guerrillamail.com", True),
+    ("x1@10minutemail.com", True),
+    ("x1@inbox.mailinator.com", True),
+    ("x1@gmail.com", False),
     ("x1@mailing.com", False),
 ]
 KEYS = [
@@ -130,8 +141,12 @@ def test_correct_domains_never_touches_known_or_far_domains():
 
 
 def test_index_preserved_raw_untouched_and_repeats_consistent():
-    raw = pd.Series([" A@GMIAL.COM", None, "b@x.es", " A@GMIAL.COM", 12345], index=["r9", "r1", "r5", "r2", "r0"],
-                    dtype=object, name="email")
+    raw = pd.Series(
+        [" A@GMIAL.COM", None, "b@x.es", " A@GMIAL.COM", 12345],
+        index=["r9", "r1", "r5", "r2", "r0"],
+        dtype=object,
+        name="email",
+    )
     before = raw.copy()
     out = standardise_emails(raw)
     assert list(out.columns) == COLUMNS

@@ -13,22 +13,62 @@ def code(value, m_means=None):
     return standardise_gender(pd.Series([value], dtype=object), m_means=m_means).iloc[0]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("M", "M"), ("F", "F"), ("m.", "M"), (" f ", "F"), ("MALE", "M"), ("Female", "F"),
-    ("Man", "M"), ("Woman", "F"),
-    ("H", "M"), ("V", "M"), ("Varón", "M"), ("Hombre", "M"), ("Mujer", "F"),          # es
-    ("Masculino", "M"), ("Femenino", "F"), ("Feminino", "F"), ("Homem", "M"), ("Mulher", "F"),  # es/pt
-    ("Uomo", "M"), ("Donna", "F"), ("Maschio", "M"), ("Femmina", "F"),                  # it
-    ("non-binary", "X"), ("Non Binary", "X"), ("diverse", "X"), ("Other", "X"), ("No binario", "X"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("M", "M"),
+        ("F", "F"),
+        ("m.", "M"),
+        (" f ", "F"),
+        ("MALE", "M"),
+        ("Female", "F"),
+        ("Man", "M"),
+        ("Woman", "F"),
+        ("H", "M"),
+        ("V", "M"),
+        ("Varón", "M"),
+        ("Hombre", "M"),
+        ("Mujer", "F"),  # es
+        ("Masculino", "M"),
+        ("Femenino", "F"),
+        ("Feminino", "F"),
+        ("Homem", "M"),
+        ("Mulher", "F"),  # es/pt
+        ("Uomo", "M"),
+        ("Donna", "F"),
+        ("Maschio", "M"),
+        ("Femmina", "F"),  # it
+        ("non-binary", "X"),
+        ("Non Binary", "X"),
+        ("diverse", "X"),
+        ("Other", "X"),
+        ("No binario", "X"),
+    ],
+)
 def test_spellings(raw, expected):
     assert code(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [
-    "Not specified", "unknown", "U", "1", "2", "Sr", "Sra", "Mr", "Mrs", "", "   ", "?", None, np.nan,
-    "prefer not to say",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Not specified",
+        "unknown",
+        "U",
+        "1",
+        "2",
+        "Sr",
+        "Sra",
+        "Mr",
+        "Mrs",
+        "",
+        "   ",
+        "?",
+        None,
+        np.nan,
+        "prefer not to say",
+    ],
+)
 def test_unknown_titles_and_numeric_codes_stay_unknown(raw):
     assert code(raw) is None
 

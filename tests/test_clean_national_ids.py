@@ -90,10 +90,19 @@ def test_hard_cases(results, pos):
     assert row["national_id_issue"] == issue
 
 
-@pytest.mark.parametrize("raw, kind", [
-    ("87654321X", "ES_DNI"), ("Y2345678Z", "ES_NIE"), ("A58818501", "ES_CIF"), ("MRTMTT91D08F205J", "IT_CF"),
-    ("501964843", "PT_NIF"), ("11144477735", "BR_CPF"), ("JG103759A", "GB_NINO"), ("529982346", "US_SSN"),
-])
+@pytest.mark.parametrize(
+    "raw, kind",
+    [
+        ("87654321X", "ES_DNI"),
+        ("Y2345678Z", "ES_NIE"),
+        ("A58818501", "ES_CIF"),
+        ("MRTMTT91D08F205J", "IT_CF"),
+        ("501964843", "PT_NIF"),
+        ("11144477735", "BR_CPF"),
+        ("JG103759A", "GB_NINO"),
+        ("529982346", "US_SSN"),
+    ],
+)
 def test_type_from_shape_without_country(raw, kind):
     out = standardise_national_ids(pd.Series([raw, raw]), pd.Series([None, "FR"], dtype=object))
     # On a French record (no rules here) a foreign type is taken only when its check passes; an
@@ -110,6 +119,7 @@ def test_an_id_of_a_country_without_rules_in_a_foreign_shape_is_unchecked_not_in
 
 
 # --- independent scalar implementations, to cross-check the vectorised ones on random values
+
 
 def dni_letter(number: int) -> str:
     return "TRWAGMYFPDXBNJZSQVHLCKE"[number % 23]
@@ -144,8 +154,10 @@ def test_checksums_agree_with_scalar_reference_on_random_values():
     rng = np.random.default_rng(3)
     right = rng.random(900) < 0.5
     numbers = rng.integers(10_000_000, 99_999_999, size=300)
-    dnis = [f"{n}{dni_letter(n) if ok else rng.choice(list('TRWAGMYFPDXBNJZSQVHLCKE'))}"
-            for n, ok in zip(numbers, right[:300])]
+    dnis = [
+        f"{n}{dni_letter(n) if ok else rng.choice(list('TRWAGMYFPDXBNJZSQVHLCKE'))}"
+        for n, ok in zip(numbers, right[:300])
+    ]
     nifs = []
     for ok in right[300:600]:
         body = f"{rng.choice([1, 2, 5])}{rng.integers(0, 10**7):07d}"
@@ -154,11 +166,11 @@ def test_checksums_agree_with_scalar_reference_on_random_values():
     for ok in right[600:]:
         body = f"{rng.integers(0, 10**9):09d}"
         cpfs.append(body + (cpf_checks(body) if ok else f"{rng.integers(0, 100):02d}"))
-    out = standardise_national_ids(pd.Series(dnis + nifs + cpfs),
-                                   pd.Series(["ES"] * 300 + ["PT"] * 300 + ["BR"] * 300))
+    out = standardise_national_ids(pd.Series(dnis + nifs + cpfs), pd.Series(["ES"] * 300 + ["PT"] * 300 + ["BR"] * 300))
     placeholder = out.national_id_issue.eq("placeholder").to_numpy()
-    expected = np.array([dni_letter(int(s[:8])) == s[8] for s in dnis]
-                        + [nif_ok(s) for s in nifs] + [cpf_ok(s) for s in cpfs])
+    expected = np.array(
+        [dni_letter(int(s[:8])) == s[8] for s in dnis] + [nif_ok(s) for s in nifs] + [cpf_ok(s) for s in cpfs]
+    )
     got = out.national_id_valid.to_numpy()
     assert ((got | placeholder) == (expected | placeholder)).all()
     assert 400 < expected.sum() < 600

@@ -67,8 +67,9 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def results() -> pd.DataFrame:
-    return standardise_phones(pd.Series([c[0] for c in CASES], dtype=object),
-                              pd.Series([c[1] for c in CASES], dtype=object))
+    return standardise_phones(
+        pd.Series([c[0] for c in CASES], dtype=object), pd.Series([c[1] for c in CASES], dtype=object)
+    )
 
 
 @pytest.mark.parametrize("pos", range(len(CASES)), ids=[f"{c[0]}|{c[1]}" for c in CASES])
@@ -77,18 +78,35 @@ def test_hard_cases(results, pos):
     row = results.iloc[pos]
     got_valid = None if pd.isna(row.phone_valid) else bool(row.phone_valid)
     assert (row.phone_std, got_valid, row.phone_type, row.phone_country, row.phone_issue) == (
-        std, valid, kind, country, issue)
+        std,
+        valid,
+        kind,
+        country,
+        issue,
+    )
 
 
 # --- agreement with libphonenumber on generated numbers -------------------------------------
 
 REGIONS = ["ES", "IT", "PT", "BR", "GB", "US", "FR", "DE"]
-TYPES = [PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.TOLL_FREE,
-         PhoneNumberType.PREMIUM_RATE, PhoneNumberType.VOIP, PhoneNumberType.SHARED_COST,
-         PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.UAN]
-TYPE_NAMES = {PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "fixed_line",
-              PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile", PhoneNumberType.TOLL_FREE: "toll_free",
-              PhoneNumberType.PREMIUM_RATE: "premium_rate", PhoneNumberType.VOIP: "voip"}
+TYPES = [
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.PERSONAL_NUMBER,
+    PhoneNumberType.UAN,
+]
+TYPE_NAMES = {
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE: "fixed_line",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+    PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    PhoneNumberType.VOIP: "voip",
+}
 
 
 def generated_numbers(n: int, seed: int = 5) -> pd.DataFrame:
@@ -119,7 +137,9 @@ def generated_numbers(n: int, seed: int = 5) -> pd.DataFrame:
         elif style == 4:
             text = re.sub(r"\D", "", phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
         else:
-            text = re.sub(r" ", rng.choice(["-", ".", ""]), phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+            text = re.sub(
+                r" ", rng.choice(["-", ".", ""]), phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+            )
         if rng.random() < 0.05:
             text += rng.choice([" ext. 12", " x123", "  "])
         if rng.random() < 0.05:
@@ -142,8 +162,9 @@ def libphonenumber_says(text: str, region: str | None) -> tuple:
     except phonenumbers.NumberParseException:
         return (None, False, None, None)
     nsn = phonenumbers.national_significant_number(num)
-    placeholder = (re.fullmatch(r"(\d)\1{5,}|\d(\d)\2{6,}", nsn) is not None
-                   or (len(nsn) >= 6 and (nsn in "01234567890123456789" or nsn in "98765432109876543210")))
+    placeholder = re.fullmatch(r"(\d)\1{5,}|\d(\d)\2{6,}", nsn) is not None or (
+        len(nsn) >= 6 and (nsn in "01234567890123456789" or nsn in "98765432109876543210")
+    )
     valid = phonenumbers.is_valid_number(num) and not placeholder
     possible = phonenumbers.is_possible_number_with_reason(num) == ValidationResult.IS_POSSIBLE
     has_std = (valid or possible) and not placeholder
@@ -174,20 +195,60 @@ def test_agreement_with_phonenumbers_on_generated_numbers(monkeypatch):
 
 
 def test_column_path_equals_fallback_path_on_odd_inputs():
-    odd = pd.DataFrame({
-        "phone": ["+34 612 345 678 / x12", "612345678#", "+(34) 612-345-678", "++34612345678", "(+44) 07400 123456",
-                  "0034 (0) 612345678", "+0034612345678", "+800 1234 5678", "+999 123", "12", "1", "-", "",
-                  "612 345 678 int. 5", "+1 242 357 1234", "+7 701 123 4567", "+262 269 61 23 45"],
-        "country": ["ES", "ES", None, "ES", "ES", "ES", "ES", "ES", "ES", "ES", "ES", "ES", "ES", "ES", "US", None, "FR"],
-    })
+    odd = pd.DataFrame(
+        {
+            "phone": [
+                "+34 612 345 678 / x12",
+                "612345678#",
+                "+(34) 612-345-678",
+                "++34612345678",
+                "(+44) 07400 123456",
+                "0034 (0) 612345678",
+                "+0034612345678",
+                "+800 1234 5678",
+                "+999 123",
+                "12",
+                "1",
+                "-",
+                "",
+                "612 345 678 int. 5",
+                "+1 242 357 1234",
+                "+7 701 123 4567",
+                "+262 269 61 23 45",
+            ],
+            "country": [
+                "ES",
+                "ES",
+                None,
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "ES",
+                "US",
+                None,
+                "FR",
+            ],
+        }
+    )
     fast = phones._standardise_distinct(odd)
     slow = phones._standardise_distinct(odd, force_fallback=True)
     pd.testing.assert_frame_equal(fast, slow)
 
 
 def test_index_preserved_and_raw_untouched():
-    raw = pd.Series(["612 345 678", None, "+44 7400 123456", "612 345 678", 612345678], index=[7, 3, 9, 1, 5],
-                    dtype=object, name="phone")
+    raw = pd.Series(
+        ["612 345 678", None, "+44 7400 123456", "612 345 678", 612345678],
+        index=[7, 3, 9, 1, 5],
+        dtype=object,
+        name="phone",
+    )
     country = pd.Series(["ES", "ES", "ES", "ES", "ES"], index=[7, 3, 9, 1, 5], dtype=object)
     before = raw.copy()
     out = standardise_phones(raw, country)

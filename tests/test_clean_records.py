@@ -85,15 +85,25 @@ def test_reconciliation_detects_lost_records(stage01):
 def test_a_per_column_date_format_reaches_stage_02(mini_sources):
     """`date_formats: {date_of_birth: "%Y%m%d"}` beside the source's `date_format: "%d/%m/%Y"`."""
     path = mini_sources.parent / "mixed.csv"
-    path.write_text("id,name,born,joined\n1,Ana Lopez,19850304,04/03/2020\n2,Luis Perez,19700112,12/01/2021\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id,name,born,joined\n1,Ana Lopez,19850304,04/03/2020\n2,Luis Perez,19700112,12/01/2021\n", encoding="utf-8"
+    )
 
     def add(d):
-        d["sources"] = [d["sources"][0], {
-            "name": "mixed", "path": "mixed.csv", "format": "csv", "kind": "people", "id_column": "id",
-            "extracted_at": "2026-11-01T00:00:00Z", "date_format": "%d/%m/%Y",
-            "date_formats": {"date_of_birth": "%Y%m%d"},
-            "columns": {"full_name": "name", "date_of_birth": "born", "signup_date": "joined"}}]
+        d["sources"] = [
+            d["sources"][0],
+            {
+                "name": "mixed",
+                "path": "mixed.csv",
+                "format": "csv",
+                "kind": "people",
+                "id_column": "id",
+                "extracted_at": "2026-11-01T00:00:00Z",
+                "date_format": "%d/%m/%Y",
+                "date_formats": {"date_of_birth": "%Y%m%d"},
+                "columns": {"full_name": "name", "date_of_birth": "born", "signup_date": "joined"},
+            },
+        ]
 
     from conftest import edit_registry
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from helpers.clean.addresses import standardise_addresses
 from helpers.clean.countries import standardise_countries
 from helpers.clean.emails import standardise_emails
@@ -33,9 +33,13 @@ from helpers.schema import SUPPRESSION_REASONS
 CONFIG = ROOT / "config" / "contactability.yaml"
 RULES = load_rules(CONFIG)
 TODAY = date(2026, 11, 15)
-SOURCES = pd.DataFrame({"source": ["crm", "shop", "unsubs", "bounces", "dnc", "mps", "desk"],
-                        "default_country": ["ES", None, None, None, None, None, None],
-                        "date_format": ["%d/%m/%Y", None, None, None, None, None, None]})
+SOURCES = pd.DataFrame(
+    {
+        "source": ["crm", "shop", "unsubs", "bounces", "dnc", "mps", "desk"],
+        "default_country": ["ES", None, None, None, None, None, None],
+        "date_format": ["%d/%m/%Y", None, None, None, None, None, None],
+    }
+)
 
 
 # --------------------------------------------------------------------------- builders
@@ -48,8 +52,23 @@ def records(*rows: dict) -> pd.DataFrame:
     address_line1, postcode, city, country, updated (record_updated_at), signup (signup_date),
     email_opt_in, phone_opt_in, mail_opt_in (True/False/None).
     """
-    cols = ["person_id", "record_key", "first_name", "last_name", "email", "phone", "address_line1", "postcode",
-            "city", "country", "updated", "signup", "email_opt_in", "phone_opt_in", "mail_opt_in"]
+    cols = [
+        "person_id",
+        "record_key",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "address_line1",
+        "postcode",
+        "city",
+        "country",
+        "updated",
+        "signup",
+        "email_opt_in",
+        "phone_opt_in",
+        "mail_opt_in",
+    ]
     raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype(object)
     raw["country"] = raw["country"].fillna("ES")
     iso = standardise_countries(raw["country"])["country_std"]
@@ -57,12 +76,27 @@ def records(*rows: dict) -> pd.DataFrame:
     emails = standardise_emails(raw["email"])
     phones = standardise_phones(raw["phone"], iso)
     postcodes = standardise_postcodes(raw["postcode"], iso)
-    addresses = standardise_addresses(pd.concat(
-        [raw[["address_line1", "city"]].assign(address_line2=None, region=None),
-         postcodes[["postcode_std", "postcode_valid"]], iso], axis=1))
+    addresses = standardise_addresses(
+        pd.concat(
+            [
+                raw[["address_line1", "city"]].assign(address_line2=None, region=None),
+                postcodes[["postcode_std", "postcode_valid"]],
+                iso,
+            ],
+            axis=1,
+        )
+    )
     updated = pd.to_datetime(raw["updated"])
-    out = pd.concat([raw[["person_id", "record_key", "address_line1"]], names, emails, phones,
-                     addresses[["address_key", "building_key", "address_valid"]]], axis=1)
+    out = pd.concat(
+        [
+            raw[["person_id", "record_key", "address_line1"]],
+            names,
+            emails,
+            phones,
+            addresses[["address_key", "building_key", "address_valid"]],
+        ],
+        axis=1,
+    )
     out["source"] = out["record_key"].str.split(":").str[0]
     out["country_std"] = iso
     out["extracted_at"] = pd.Timestamp("2026-11-01", tz="UTC")
@@ -81,11 +115,17 @@ def golden_of(recs: pd.DataFrame, **per_person: dict) -> pd.DataFrame:
     (enough for these tests; stage 04's survivorship is tested elsewhere)."""
     rows = []
     for pid, r in recs.groupby("person_id", sort=True):
-        first = lambda col, ok=None: next(iter(r.loc[r[ok] if ok else r[col].notna(), col].dropna()), None)  # noqa: E731
-        row = {"person_id": pid, "first_name": first("first_name_std"), "last_name": first("last_name_std"),
-               "email": first("email_std", "email_valid"), "phone": first("phone_std", "phone_valid"),
-               "address_key": first("address_key"), "address_line1": first("address_line1"),
-               "date_of_birth": pd.Timestamp("1980-01-01")}
+        first = lambda col, ok=None, r=r: next(iter(r.loc[r[ok] if ok else r[col].notna(), col].dropna()), None)  # noqa: E731
+        row = {
+            "person_id": pid,
+            "first_name": first("first_name_std"),
+            "last_name": first("last_name_std"),
+            "email": first("email_std", "email_valid"),
+            "phone": first("phone_std", "phone_valid"),
+            "address_key": first("address_key"),
+            "address_line1": first("address_line1"),
+            "date_of_birth": pd.Timestamp("1980-01-01"),
+        }
         row["phone_type"] = next(iter(r.loc[r["phone_std"] == row["phone"], "phone_type"]), None)
         row.update(per_person.get(pid, {}))
         rows.append(row)
@@ -93,8 +133,22 @@ def golden_of(recs: pd.DataFrame, **per_person: dict) -> pd.DataFrame:
 
 
 def suppressions(*rows: dict) -> pd.DataFrame:
-    cols = ["source", "source_record_id", "channel", "email", "phone", "first_name", "last_name", "full_name",
-            "address_line1", "postcode", "city", "country", "reason", "event_at"]
+    cols = [
+        "source",
+        "source_record_id",
+        "channel",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "full_name",
+        "address_line1",
+        "postcode",
+        "city",
+        "country",
+        "reason",
+        "event_at",
+    ]
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype(object)
     df["source_record_id"] = [f"row-{i}" for i in range(1, len(df) + 1)]
     return df
@@ -110,10 +164,21 @@ def cell(result, person: str, channel: str) -> pd.Series:
     return t[(t["person_id"] == person) & (t["channel"] == channel)].iloc[0]
 
 
-JOSE = {"person_id": "P1", "record_key": "crm:1", "first_name": "José", "last_name": "García López",
-        "email": "jose.garcia@gmail.com", "phone": "612 345 678", "address_line1": "Calle Mayor 5, 3º 2ª",
-        "postcode": "28013", "city": "Madrid", "updated": "2024-01-10",
-        "email_opt_in": True, "phone_opt_in": True, "mail_opt_in": True}
+JOSE = {
+    "person_id": "P1",
+    "record_key": "crm:1",
+    "first_name": "José",
+    "last_name": "García López",
+    "email": "jose.garcia@gmail.com",
+    "phone": "612 345 678",
+    "address_line1": "Calle Mayor 5, 3º 2ª",
+    "postcode": "28013",
+    "city": "Madrid",
+    "updated": "2024-01-10",
+    "email_opt_in": True,
+    "phone_opt_in": True,
+    "mail_opt_in": True,
+}
 
 
 # --------------------------------------------------------------------------- config
@@ -156,35 +221,70 @@ def test_the_loader_refuses_an_unreadable_file(tmp_path: Path):
 
 def test_the_gate_suite_lists_exactly_the_reason_vocabulary():
     spec = load_suite_spec("contactability", ROOT / "expectations")
-    sets = {e["kwargs"]["column"]: e["kwargs"]["value_set"] for e in spec["expectations"]
-            if e["type"] == "expect_column_values_to_be_in_set" and "row_condition" not in e["kwargs"]}
+    sets = {
+        e["kwargs"]["column"]: e["kwargs"]["value_set"]
+        for e in spec["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set" and "row_condition" not in e["kwargs"]
+    }
     assert sets["reason"] == list(REASONS) and sets["channel"] == list(CHANNELS)
 
 
 # --------------------------------------------------------------------------- matching
 
 
-@pytest.mark.parametrize("written", ["JOSE.GARCIA@GMAIL.COM", "josegarcia@gmail.com", "jose.garcia+news@gmail.com",
-                                     " <Jose.Garcia@googlemail.com> "])
+@pytest.mark.parametrize(
+    "written",
+    ["JOSE.GARCIA@GMAIL.COM", "josegarcia@gmail.com", "jose.garcia+news@gmail.com", " <Jose.Garcia@googlemail.com> "],
+)
 def test_an_unsubscribe_matches_every_spelling_of_the_mailbox(written):
-    res = run(records(JOSE), suppressions({"source": "unsubs", "channel": "email", "reason": "unsubscribe",
-                                           "email": written, "event_at": "2025-06-01"}))
+    res = run(
+        records(JOSE),
+        suppressions(
+            {
+                "source": "unsubs",
+                "channel": "email",
+                "reason": "unsubscribe",
+                "email": written,
+                "event_at": "2025-06-01",
+            }
+        ),
+    )
     assert res.matches[["person_id", "matched_on"]].values.tolist() == [["P1", "email"]]
     assert (cell(res, "P1", "email")["contactable"], cell(res, "P1", "email")["reason"]) == (False, "unsubscribe")
     assert cell(res, "P1", "phone")["contactable"]  # an email unsubscribe closes email only
 
 
 def test_a_different_mailbox_does_not_match():
-    res = run(records(JOSE), suppressions({"source": "unsubs", "channel": "email", "reason": "unsubscribe",
-                                           "email": "jose.garcia@hotmail.com", "event_at": "2025-06-01"}))
+    res = run(
+        records(JOSE),
+        suppressions(
+            {
+                "source": "unsubs",
+                "channel": "email",
+                "reason": "unsubscribe",
+                "email": "jose.garcia@hotmail.com",
+                "event_at": "2025-06-01",
+            }
+        ),
+    )
     assert res.matches.empty and res.status.tolist() == ["not_a_customer"]
     assert cell(res, "P1", "email")["contactable"]
 
 
 def test_a_national_number_matches_the_customers_e164_number():
     recs = records({**JOSE, "phone": "+34 612 34 56 78"})
-    res = run(recs, suppressions(
-        {"source": "dnc", "reason": "do_not_call", "phone": "612345678", "country": "Spain", "event_at": "2020-01-01"}))
+    res = run(
+        recs,
+        suppressions(
+            {
+                "source": "dnc",
+                "reason": "do_not_call",
+                "phone": "612345678",
+                "country": "Spain",
+                "event_at": "2020-01-01",
+            }
+        ),
+    )
     assert res.matches["matched_on"].tolist() == ["phone"]
     for channel in ("phone", "sms"):
         assert (cell(res, "P1", channel)["contactable"], cell(res, "P1", channel)["reason"]) == (False, "do_not_call")
@@ -214,25 +314,59 @@ OLD_HOME = {"address_line1": "C/ Mayor, 5, 3º 2ª", "postcode": "28013", "city"
 def test_a_mail_preference_at_an_old_address_reaches_the_person_through_their_other_record():
     recs = records(
         {**JOSE, "record_key": "crm:1", "updated": "2019-05-01"},  # lived in Calle Mayor then
-        {**JOSE, "record_key": "shop:9", "address_line1": "Avenida de América 10", "postcode": "28002",
-         "updated": "2025-05-01", "email": None, "phone": None},
+        {
+            **JOSE,
+            "record_key": "shop:9",
+            "address_line1": "Avenida de América 10",
+            "postcode": "28002",
+            "updated": "2025-05-01",
+            "email": None,
+            "phone": None,
+        },
     )
     golden = golden_of(recs)
     golden["address_key"] = recs.loc[1, "address_key"]  # the golden address is the new one
-    sups = suppressions({"source": "mps", "reason": "mail_preference", "first_name": "Pepe", "last_name": "GARCIA",
-                         "country": "ES", "event_at": "2021-03-01", **OLD_HOME})
+    sups = suppressions(
+        {
+            "source": "mps",
+            "reason": "mail_preference",
+            "first_name": "Pepe",
+            "last_name": "GARCIA",
+            "country": "ES",
+            "event_at": "2021-03-01",
+            **OLD_HOME,
+        }
+    )
     res = run(recs, sups, golden)
     assert res.matches[["person_id", "matched_on"]].values.tolist() == [["P1", "address+name"]]
     mail = cell(res, "P1", "mail")
-    assert (mail["contactable"], mail["reason"], mail["contact"]) == (False, "mail_preference", golden["address_key"][0])
+    assert (mail["contactable"], mail["reason"], mail["contact"]) == (
+        False,
+        "mail_preference",
+        golden["address_key"][0],
+    )
 
 
 def test_a_namesake_at_another_address_and_a_relative_at_the_same_one_are_not_matched():
     sups = suppressions(
-        {"source": "mps", "reason": "mail_preference", "first_name": "José", "last_name": "García López",
-         "country": "ES", "address_line1": "Calle Mayor 7, 1º", "postcode": "28013", "city": "Madrid"},
-        {"source": "mps", "reason": "mail_preference", "first_name": "María", "last_name": "García",
-         "country": "ES", **OLD_HOME},
+        {
+            "source": "mps",
+            "reason": "mail_preference",
+            "first_name": "José",
+            "last_name": "García López",
+            "country": "ES",
+            "address_line1": "Calle Mayor 7, 1º",
+            "postcode": "28013",
+            "city": "Madrid",
+        },
+        {
+            "source": "mps",
+            "reason": "mail_preference",
+            "first_name": "María",
+            "last_name": "García",
+            "country": "ES",
+            **OLD_HOME,
+        },
     )
     res = run(records(JOSE), sups)
     assert res.matches.empty and res.status.tolist() == ["not_a_customer", "not_a_customer"]
@@ -240,8 +374,17 @@ def test_a_namesake_at_another_address_and_a_relative_at_the_same_one_are_not_ma
 
 
 def test_a_registration_without_a_flat_matches_the_building_and_the_name():
-    sups = suppressions({"source": "mps", "reason": "mail_preference", "first_name": "J.", "last_name": "Garcia",
-                         "country": "ES", "address_line1": "Calle Mayor 5", "postcode": "28013"})
+    sups = suppressions(
+        {
+            "source": "mps",
+            "reason": "mail_preference",
+            "first_name": "J.",
+            "last_name": "Garcia",
+            "country": "ES",
+            "address_line1": "Calle Mayor 5",
+            "postcode": "28013",
+        }
+    )
     res = run(records(JOSE), sups)
     assert cell(res, "P1", "mail")["reason"] == "mail_preference"
 
@@ -254,7 +397,12 @@ def test_unmatched_suppressions_are_counted_by_source_and_reason():
     )
     counts = run(records(JOSE), sups).counts.set_index(["source", "reason"])
     assert counts.loc[("unsubs", "unsubscribe")].to_dict() == {
-        "rows": 3, "matched": 1, "not_a_customer": 1, "no_identifier": 1, "persons": 1}
+        "rows": 3,
+        "matched": 1,
+        "not_a_customer": 1,
+        "no_identifier": 1,
+        "persons": 1,
+    }
 
 
 # --------------------------------------------------------------------------- precedence
@@ -275,9 +423,11 @@ def test_a_sign_up_after_an_unsubscribe_makes_the_channel_contactable_again():
 def test_an_old_opt_in_on_a_record_updated_for_another_reason_never_overturns_an_unsubscribe():
     """Issue 16 case 6: unsubscribed 2022-05-01; the record's old `Y` was last touched 2024-01-15 (a new
     phone) — that date says nothing about consent, so the unsubscribe stands. So does export time."""
-    for record in ({**JOSE, "updated": "2024-01-15", "email_opt_in": True},
-                   {**JOSE, "updated": None, "email_opt_in": True},
-                   {**JOSE, "updated": "2024-01-15", "signup": "2019-03-01", "email_opt_in": True}):
+    for record in (
+        {**JOSE, "updated": "2024-01-15", "email_opt_in": True},
+        {**JOSE, "updated": None, "email_opt_in": True},
+        {**JOSE, "updated": "2024-01-15", "signup": "2019-03-01", "email_opt_in": True},
+    ):
         email = cell(run(records(record), suppressions(unsubscribe("2022-05-01"))), "P1", "email")
         assert (email["contactable"], email["reason"]) == (False, "unsubscribe"), record
 
@@ -305,16 +455,20 @@ def test_an_unsubscribe_for_all_channels_closes_all_four():
 
 
 def test_the_newest_record_speaks_for_the_person():
-    recs = records({**JOSE, "updated": "2022-01-01", "email_opt_in": True},
-                   {**JOSE, "record_key": "shop:2", "updated": "2024-01-01", "email_opt_in": False})
+    recs = records(
+        {**JOSE, "updated": "2022-01-01", "email_opt_in": True},
+        {**JOSE, "record_key": "shop:2", "updated": "2024-01-01", "email_opt_in": False},
+    )
     email = cell(run(recs, suppressions()), "P1", "email")
     assert (email["contactable"], email["reason"], email["evidence_source"]) == (False, "opted_out", "shop:2")
 
 
 def test_do_not_call_wins_over_a_later_opt_in():
     recs = records({**JOSE, "updated": "2026-10-01", "phone_opt_in": True})
-    res = run(recs, suppressions({"source": "dnc", "reason": "do_not_call", "phone": "+34612345678",
-                                  "event_at": "2019-01-01"}))
+    res = run(
+        recs,
+        suppressions({"source": "dnc", "reason": "do_not_call", "phone": "+34612345678", "event_at": "2019-01-01"}),
+    )
     for channel in ("phone", "sms"):
         row = cell(res, "P1", channel)
         assert (row["contactable"], row["reason"], row["contact"]) == (False, "do_not_call", "+34612345678")
@@ -324,15 +478,22 @@ def test_do_not_call_taken_out_of_always_win_is_an_ordinary_dated_opt_out():
     doc = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     doc["always_win"] = ["erasure", "deceased", "mail_preference"]
     recs = records({**JOSE, "updated": "2026-10-01", "signup": "2026-10-01", "phone_opt_in": True})
-    res = run(recs, suppressions({"source": "dnc", "reason": "do_not_call", "phone": "+34612345678",
-                                  "event_at": "2019-01-01"}), rules=rules_from_dict(doc))
+    res = run(
+        recs,
+        suppressions({"source": "dnc", "reason": "do_not_call", "phone": "+34612345678", "event_at": "2019-01-01"}),
+        rules=rules_from_dict(doc),
+    )
     assert cell(res, "P1", "phone")["reason"] == "opted_in"
 
 
 def test_erasure_wins_on_every_channel_and_withholds_the_contact():
     recs = records({**JOSE, "updated": "2026-10-01"})
-    res = run(recs, suppressions({"source": "desk", "reason": "erasure", "email": "Jose.Garcia@gmail.com",
-                                  "event_at": "2025-01-01"}))
+    res = run(
+        recs,
+        suppressions(
+            {"source": "desk", "reason": "erasure", "email": "Jose.Garcia@gmail.com", "event_at": "2025-01-01"}
+        ),
+    )
     rows = res.table[res.table["person_id"] == "P1"]
     assert rows["reason"].tolist() == ["erasure"] * 4 and not rows["contactable"].any()
     assert rows["contact"].isna().all()
@@ -348,16 +509,28 @@ def test_without_any_event_the_channel_model_decides():
     recs = records({**JOSE, "email_opt_in": None, "phone_opt_in": None, "mail_opt_in": None})
     res = run(recs, suppressions())
     got = {c: (cell(res, "P1", c)["contactable"], cell(res, "P1", c)["reason"]) for c in CHANNELS}
-    assert got == {"email": (False, "no_consent"), "phone": (True, "no_objection"), "sms": (False, "no_consent"),
-                   "mail": (True, "no_objection")}
+    assert got == {
+        "email": (False, "no_consent"),
+        "phone": (True, "no_objection"),
+        "sms": (False, "no_consent"),
+        "mail": (True, "no_objection"),
+    }
 
 
 # --------------------------------------------------------------------------- data
 
 
 def bounces(email: str, kind: str, times: int) -> list[dict]:
-    return [{"source": "bounces", "channel": "email", "reason": kind, "email": email,
-             "event_at": f"2026-0{i + 1}-01T10:00:00Z"} for i in range(times)]
+    return [
+        {
+            "source": "bounces",
+            "channel": "email",
+            "reason": kind,
+            "email": email,
+            "event_at": f"2026-0{i + 1}-01T10:00:00Z",
+        }
+        for i in range(times)
+    ]
 
 
 @pytest.mark.parametrize("times, bounced", [(2, False), (3, True)])
@@ -369,8 +542,10 @@ def test_soft_bounces_close_an_address_from_the_limit_on(times, bounced):
 
 
 def test_a_hard_bounce_on_one_email_leaves_the_other_valid_email_usable():
-    recs = records({**JOSE, "updated": "2025-01-01"},
-                   {**JOSE, "record_key": "shop:2", "email": "pepe.garcia@yahoo.es", "updated": "2020-01-01"})
+    recs = records(
+        {**JOSE, "updated": "2025-01-01"},
+        {**JOSE, "record_key": "shop:2", "email": "pepe.garcia@yahoo.es", "updated": "2020-01-01"},
+    )
     golden = golden_of(recs)
     assert golden["email"][0] == "jose.garcia@gmail.com"
     res = run(recs, suppressions(*bounces("jose.garcia@gmail.com", "hard_bounce", 1)), golden)
@@ -398,8 +573,10 @@ def test_sms_needs_a_number_that_can_receive_it():
 
 
 def test_a_mobile_on_an_older_record_still_serves_sms():
-    recs = records({**JOSE, "phone": "912 345 678", "updated": "2025-01-01"},
-                   {**JOSE, "record_key": "shop:2", "phone": "699 111 222", "updated": "2020-01-01"})
+    recs = records(
+        {**JOSE, "phone": "912 345 678", "updated": "2025-01-01"},
+        {**JOSE, "record_key": "shop:2", "phone": "699 111 222", "updated": "2020-01-01"},
+    )
     res = run(recs, suppressions())
     assert (cell(res, "P1", "phone")["contact"], cell(res, "P1", "sms")["contact"]) == ("+34912345678", "+34699111222")
 
@@ -407,8 +584,13 @@ def test_a_mobile_on_an_older_record_still_serves_sms():
 def test_missing_data_reasons():
     recs = records(
         {"person_id": "P2", "record_key": "shop:2", "first_name": "Ana", "last_name": "Ruiz"},
-        {"person_id": "P3", "record_key": "shop:3", "first_name": "Eva", "last_name": "Sanz",
-         "address_line1": "Somewhere without a number"},
+        {
+            "person_id": "P3",
+            "record_key": "shop:3",
+            "first_name": "Eva",
+            "last_name": "Sanz",
+            "address_line1": "Somewhere without a number",
+        },
     )
     res = run(recs, suppressions())
     assert [cell(res, "P2", c)["reason"] for c in CHANNELS] == ["no_email", "no_phone", "no_phone", "no_address"]
@@ -429,9 +611,18 @@ def test_the_table_has_four_rows_per_person_in_order_and_only_known_reasons():
 
 
 def test_worklists_leave_out_people_we_may_not_contact():
-    recs = records({**JOSE, "updated": "2020-01-01"},
-                   {**JOSE, "person_id": "P2", "record_key": "shop:2", "email": "ana@y.com", "phone": "699111222",
-                    "first_name": "Ana", "updated": "2026-01-01"})
+    recs = records(
+        {**JOSE, "updated": "2020-01-01"},
+        {
+            **JOSE,
+            "person_id": "P2",
+            "record_key": "shop:2",
+            "email": "ana@y.com",
+            "phone": "699111222",
+            "first_name": "Ana",
+            "updated": "2026-01-01",
+        },
+    )
     golden = golden_of(recs, P1={"date_of_birth": None}, P2={"date_of_birth": None})
     res = run(recs, suppressions({"source": "desk", "reason": "erasure", "email": "ana@y.com"}), golden)
     completion = profile_completion(golden, res.table, RULES.profile_fields)
@@ -458,31 +649,60 @@ def _spell(email: str, how: int) -> str:
     return f"{local}@{domain}" if how != 1 else f"{local}@{domain}".upper()
 
 
-records_st = st.lists(st.fixed_dictionaries({
-    "person": st.sampled_from(PEOPLE), "second_email": st.booleans(), "day": st.sampled_from(DAYS),
-    "email_opt_in": st.sampled_from([True, False, None]), "phone_opt_in": st.sampled_from([True, False, None]),
-    "mail_opt_in": st.sampled_from([True, False, None]), "landline": st.booleans(),
-    "signup": st.sampled_from([*DAYS, None]),
-}), min_size=1, max_size=6)
-suppressions_st = st.lists(st.fixed_dictionaries({
-    "person": st.sampled_from(PEOPLE), "reason": st.sampled_from(sorted(SUPPRESSION_REASONS)),
-    "by": st.sampled_from(["email", "second_email", "phone"]), "spelling": st.integers(0, 3),
-    "channel": st.sampled_from(["email", "phone", "sms", "mail", "all", None]),
-    "day": st.sampled_from([*DAYS, None]),
-}), min_size=1, max_size=8)
+records_st = st.lists(
+    st.fixed_dictionaries(
+        {
+            "person": st.sampled_from(PEOPLE),
+            "second_email": st.booleans(),
+            "day": st.sampled_from(DAYS),
+            "email_opt_in": st.sampled_from([True, False, None]),
+            "phone_opt_in": st.sampled_from([True, False, None]),
+            "mail_opt_in": st.sampled_from([True, False, None]),
+            "landline": st.booleans(),
+            "signup": st.sampled_from([*DAYS, None]),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
+suppressions_st = st.lists(
+    st.fixed_dictionaries(
+        {
+            "person": st.sampled_from(PEOPLE),
+            "reason": st.sampled_from(sorted(SUPPRESSION_REASONS)),
+            "by": st.sampled_from(["email", "second_email", "phone"]),
+            "spelling": st.integers(0, 3),
+            "channel": st.sampled_from(["email", "phone", "sms", "mail", "all", None]),
+            "day": st.sampled_from([*DAYS, None]),
+        }
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def _world(recs_spec: list[dict], sups_spec: list[dict]):
     rows = []
     for i, r in enumerate(recs_spec):
         p = r["person"]
-        rows.append({"person_id": p, "record_key": f"crm:{i}", "first_name": "Ana", "last_name": f"López{p}",
-                     "email": MAILBOX[p][1] if r["second_email"] else MAILBOX[p][0],
-                     "phone": "912 345 678" if r["landline"] else MOBILE[p][3:],
-                     "address_line1": f"Calle Mayor {i + 1}", "postcode": "28013", "city": "Madrid",
-                     "updated": r["day"], "signup": r.get("signup"),
-                     "email_opt_in": r["email_opt_in"], "phone_opt_in": r["phone_opt_in"],
-                     "mail_opt_in": r["mail_opt_in"]})
+        rows.append(
+            {
+                "person_id": p,
+                "record_key": f"crm:{i}",
+                "first_name": "Ana",
+                "last_name": f"López{p}",
+                "email": MAILBOX[p][1] if r["second_email"] else MAILBOX[p][0],
+                "phone": "912 345 678" if r["landline"] else MOBILE[p][3:],
+                "address_line1": f"Calle Mayor {i + 1}",
+                "postcode": "28013",
+                "city": "Madrid",
+                "updated": r["day"],
+                "signup": r.get("signup"),
+                "email_opt_in": r["email_opt_in"],
+                "phone_opt_in": r["phone_opt_in"],
+                "mail_opt_in": r["mail_opt_in"],
+            }
+        )
     sups = []
     for s in sups_spec:
         p = s["person"]
@@ -496,17 +716,30 @@ def _world(recs_spec: list[dict], sups_spec: list[dict]):
     return records(*rows), suppressions(*sups)
 
 
-ONE_RECORD = [{"person": "P1", "second_email": False, "day": "2025-01-01", "email_opt_in": True,
-               "phone_opt_in": True, "mail_opt_in": True, "landline": False}]
+ONE_RECORD = [
+    {
+        "person": "P1",
+        "second_email": False,
+        "day": "2025-01-01",
+        "email_opt_in": True,
+        "phone_opt_in": True,
+        "mail_opt_in": True,
+        "landline": False,
+    }
+]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records_st, suppressions_st)
 # the cases most worth pinning: an unsubscribe on the day of the opt-in, a bounce of the only email
-@example(ONE_RECORD, [{"person": "P1", "reason": "unsubscribe", "by": "email", "spelling": 2, "channel": None,
-                       "day": "2025-01-01"}])
-@example(ONE_RECORD, [{"person": "P1", "reason": "hard_bounce", "by": "email", "spelling": 1, "channel": "email",
-                       "day": "2024-01-01"}])
+@example(
+    ONE_RECORD,
+    [{"person": "P1", "reason": "unsubscribe", "by": "email", "spelling": 2, "channel": None, "day": "2025-01-01"}],
+)
+@example(
+    ONE_RECORD,
+    [{"person": "P1", "reason": "hard_bounce", "by": "email", "spelling": 1, "channel": "email", "day": "2024-01-01"}],
+)
 def test_a_suppressed_contact_is_never_contactable(recs_spec, sups_spec):
     recs, sups = _world(recs_spec, sups_spec)
     res = run(recs, sups)
@@ -518,7 +751,9 @@ def test_a_suppressed_contact_is_never_contactable(recs_spec, sups_spec):
     # which of their identifiers each person's records hold (a suppression names them only by those)
     held = {p: set() for p in PEOPLE}
     for r in recs_spec:
-        held[r["person"]] |= {"second_email" if r["second_email"] else "email"} | ({"phone"} if not r["landline"] else set())
+        held[r["person"]] |= {"second_email" if r["second_email"] else "email"} | (
+            {"phone"} if not r["landline"] else set()
+        )
     soft: dict[str, int] = {}
     dead: set[str] = set()
     for s, row in zip(sups_spec, sups.itertuples()):

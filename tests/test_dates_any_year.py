@@ -10,8 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
 from helpers.clean.dates import age_at, as_days, iso_days, standardise_dates
 from helpers.clean.records import clean_people
 from helpers.clean.summary import change_summary, change_summary_records
@@ -41,8 +41,12 @@ def test_a_birth_date_of_any_year_is_kept_flagged_and_has_no_age(odd_dates):
     assert iso_days(rows["date_of_birth_std"]).tolist() == rows.index.tolist()  # the day as typed
     assert not rows["date_of_birth_valid"].any()
     assert rows["date_of_birth_issue"].to_dict() == {
-        "1063-11-01": "over 120 years", "7985-01-01": "future", "1630-05-05": "over 120 years",
-        "0001-01-01": "over 120 years", "9999-12-31": "future"}
+        "1063-11-01": "over 120 years",
+        "7985-01-01": "future",
+        "1630-05-05": "over 120 years",
+        "0001-01-01": "over 120 years",
+        "9999-12-31": "future",
+    }
     assert rows["age"].isna().all()
 
 
@@ -86,8 +90,9 @@ def _golden(clean: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
 
 
 def _own_person(clean: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"record_key": clean["record_key"],
-                         "person_id": [f"C{i:09d}" for i in range(1, len(clean) + 1)]})
+    return pd.DataFrame(
+        {"record_key": clean["record_key"], "person_id": [f"C{i:09d}" for i in range(1, len(clean) + 1)]}
+    )
 
 
 def test_golden_records_build_and_ignore_implausible_sign_up_dates(odd_dates):
@@ -128,8 +133,9 @@ def test_households_contactability_and_metrics_run_on_odd_years(odd_dates):
     _, summary, clean = odd_dates
     links = _own_person(clean)
     golden = _golden(clean, links)
-    result, people = move_people(golden, clean[CLEAN_COLUMNS], None, summary,
-                                 household_rules(ROOT / "config" / "households.yaml"), REF)
+    result, people = move_people(
+        golden, clean[CLEAN_COLUMNS], None, summary, household_rules(ROOT / "config" / "households.yaml"), REF
+    )
     assert len(result.golden) == len(golden) == len(people)
     # A golden address whose record was last updated in 1063: the address is known since then.
     from helpers.household.moves import residents
@@ -138,16 +144,46 @@ def test_households_contactability_and_metrics_run_on_odd_years(odd_dates):
     since = residents(golden.assign(address_record_key=old_key), clean)["address_date"]
     assert iso_days(since).tolist() == ["1063-11-01"] * len(golden)
 
-    suppressions = pd.DataFrame(columns=["source", "source_record_id", "channel", "email", "phone", "first_name",
-                                         "last_name", "full_name", "address_line1", "postcode", "city", "country",
-                                         "reason", "event_at"], dtype=object)
-    contact = run_contactability(golden, person_records(clean, links), suppressions, summary,
-                                 contact_rules(ROOT / "config" / "contactability.yaml"), REF)
+    suppressions = pd.DataFrame(
+        columns=[
+            "source",
+            "source_record_id",
+            "channel",
+            "email",
+            "phone",
+            "first_name",
+            "last_name",
+            "full_name",
+            "address_line1",
+            "postcode",
+            "city",
+            "country",
+            "reason",
+            "event_at",
+        ],
+        dtype=object,
+    )
+    contact = run_contactability(
+        golden,
+        person_records(clean, links),
+        suppressions,
+        summary,
+        contact_rules(ROOT / "config" / "contactability.yaml"),
+        REF,
+    )
     assert contact.table["person_id"].nunique() == len(golden)
 
-    buys = pd.DataFrame({"person_id": golden["person_id"].iloc[:2], "order_key": ["s:1", "s:2"],
-                         "purchased_on": np.array(["1063-11-01", "2026-11-01"], dtype="datetime64[s]"),
-                         "amount_reporting": [10.0, 20.0], "on_promotion": [False, False],
-                         "product_category": ["a", "b"]})
+    buys = pd.DataFrame(
+        {
+            "person_id": golden["person_id"].iloc[:2],
+            "order_key": ["s:1", "s:2"],
+            "purchased_on": np.array(["1063-11-01", "2026-11-01"], dtype="datetime64[s]"),
+            "amount_reporting": [10.0, 20.0],
+            "on_promotion": [False, False],
+            "product_category": ["a", "b"],
+        }
+    )
     metrics = customer_metrics(golden[["person_id", "first_seen"]], buys, REF).set_index("person_id")
-    assert metrics.loc[golden["person_id"].iloc[0], "recency_days"] == (np.datetime64(REF) - np.datetime64("1063-11-01")).astype(int)
+    assert metrics.loc[golden["person_id"].iloc[0], "recency_days"] == (
+        np.datetime64(REF) - np.datetime64("1063-11-01")
+    ).astype(int)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
 from helpers.generate import DEFAULT_AS_OF, generate, registry_yaml
 from helpers.registry import load_registry
 from helpers.runner import RunOptions, discover_stages, run
@@ -29,6 +29,7 @@ def demo_run(tmp_path_factory) -> dict:
             overrides={
                 "processed_dir": str(base / "processed"),
                 "reports_dir": str(base / "reports"),
+                "decisions_dir": str(base / "decisions"),  # never the user's store
                 "truth_path": str(base / "raw" / "truth" / "records.csv"),
                 "reference_date": "2026-11-15",
             },
@@ -72,8 +73,13 @@ def test_committed_demo_registry_matches_the_generator():
 
 def test_committed_demo_registry_is_valid_without_files():
     registry = load_registry(ROOT / "config" / "sources.yaml", check_files=False)
-    assert {s.kind for s in registry.sources} == {"people", "transactions", "interactions", "suppressions",
-                                                 "address_changes"}
+    assert {s.kind for s in registry.sources} == {
+        "people",
+        "transactions",
+        "interactions",
+        "suppressions",
+        "address_changes",
+    }
     assert all(str(s.path).startswith(str(ROOT / "data" / "raw")) for s in registry.sources)
 
 
@@ -103,6 +109,7 @@ def test_a_rerun_keeps_every_person_id(demo_run):
             overrides={
                 "processed_dir": str(base / "processed"),
                 "reports_dir": str(base / "reports"),
+                "decisions_dir": str(base / "decisions"),  # never the user's store
                 "reference_date": "2026-11-15",
                 "analyst_dashboards": False,
             },
@@ -111,13 +118,19 @@ def test_a_rerun_keeps_every_person_id(demo_run):
     )
     assert code == 0, out.getvalue()
     first = pd.read_parquet(demo_run["run_dir"] / "record_links.parquet").set_index("record_key")["person_id"]
-    again = pd.read_parquet(base / "processed" / "e2e-rerun" / "record_links.parquet").set_index("record_key")["person_id"]
+    again = pd.read_parquet(base / "processed" / "e2e-rerun" / "record_links.parquet").set_index("record_key")[
+        "person_id"
+    ]
     pd.testing.assert_series_equal(again.sort_index(), first.sort_index())
     changes = pd.read_parquet(base / "processed" / "e2e-rerun" / "person_id_changes.parquet")
     assert changes.empty
     # households carry over too: same members, same household ids
-    households_first = pd.read_parquet(demo_run["run_dir"] / "golden_customers.parquet").set_index("person_id")["household_id"]
-    households_again = pd.read_parquet(base / "processed" / "e2e-rerun" / "golden_customers.parquet").set_index("person_id")["household_id"]
+    households_first = pd.read_parquet(demo_run["run_dir"] / "golden_customers.parquet").set_index("person_id")[
+        "household_id"
+    ]
+    households_again = pd.read_parquet(base / "processed" / "e2e-rerun" / "golden_customers.parquet").set_index(
+        "person_id"
+    )["household_id"]
     pd.testing.assert_series_equal(households_again.sort_index(), households_first.sort_index())
     # the rerun's report compares itself with the first run
     report = (base / "reports" / "e2e-rerun" / "customer_report.html").read_text(encoding="utf-8")
@@ -159,15 +172,25 @@ def test_the_shareable_report_holds_no_demo_emails_or_phones(demo_run):
     assert 'href="customer_report.html"' in (reports / "index.html").read_text()
     pages = {p.name: _visible(p) for p in (report, reports / "08_customer_report.html", reports / "index.html")}
     assert "Customer report" in pages["customer_report.html"] and "•••@" in pages["customer_report.html"]
-    for section in ("Sources and their freshness", "Data quality before and after cleaning", "Duplicates found and merged",
-                    "Golden customers and households", "Contactable reach", "Segments", "Changes since the previous run"):
+    for section in (
+        "Sources and their freshness",
+        "Data quality before and after cleaning",
+        "Duplicates found and merged",
+        "Golden customers and households",
+        "Contactable reach",
+        "Segments",
+        "Changes since the previous run",
+    ):
         assert section in pages["customer_report.html"], section
     run_dir = demo_run["run_dir"]
     raw = pd.read_parquet(run_dir / "raw_records.parquet", columns=["email", "phone"])
     clean = pd.read_parquet(run_dir / "clean_records.parquet", columns=["email_std", "phone_std"])
     suppressions = pd.read_parquet(run_dir / "suppressions.parquet", columns=["email", "phone"])
-    emails = {e.strip().lower() for e in pd.concat([raw["email"], clean["email_std"], suppressions["email"]]).dropna()
-              if "@" in e}
+    emails = {
+        e.strip().lower()
+        for e in pd.concat([raw["email"], clean["email_std"], suppressions["email"]]).dropna()
+        if "@" in e
+    }
     phones = pd.concat([raw["phone"], suppressions["phone"]]).dropna().astype(str)
     e164 = clean["phone_std"].dropna().astype(str)
     numbers = {re.sub(r"\D", "", p) for p in pd.concat([phones, e164])} | {p[3:] for p in e164}  # +CC dropped

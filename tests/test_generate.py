@@ -22,9 +22,8 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from helpers.generate import DEFAULT_AS_OF, generate, registry_yaml
+from helpers.generate import DEFAULT_AS_OF, generate, phones, registry_yaml
 from helpers.generate import ids as IDS
-from helpers.generate import phones
 from helpers.generate.pools import CITIES, COUNTRIES
 from helpers.schema import COLUMNS_BY_KIND, CONSTANT_ALLOWED
 
@@ -58,8 +57,15 @@ def persons(data) -> pd.DataFrame:
 
 
 def read_crm(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "crm_customers.csv", sep=";", encoding="cp1252", encoding_errors="replace",
-                       on_bad_lines="skip", dtype=str, keep_default_na=False)
+    return pd.read_csv(
+        out / "crm_customers.csv",
+        sep=";",
+        encoding="cp1252",
+        encoding_errors="replace",
+        on_bad_lines="skip",
+        dtype=str,
+        keep_default_na=False,
+    )
 
 
 def read_jsonl(path: Path) -> tuple[list[dict], list[str]]:
@@ -77,11 +83,15 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- determinism -------------------------------------------------------------------------------
+
 
 def test_same_seed_gives_byte_identical_files(tmp_path):
     a = generate(400, 5, tmp_path / "a")
@@ -104,6 +114,7 @@ def test_different_seed_or_as_of_gives_different_files(tmp_path):
 
 
 # --- registry -----------------------------------------------------------------------------------
+
 
 def test_registry_text_shape_and_prefix():
     text = registry_yaml(DEFAULT_AS_OF, "data/raw/")
@@ -145,6 +156,7 @@ def _file_columns(out: Path, s: dict) -> set[str]:
             yield prefix + k
             if isinstance(v, dict):
                 yield from paths(v, prefix + k + ".")
+
     return set(paths(good[0]))
 
 
@@ -159,6 +171,7 @@ def test_every_registered_column_exists_in_its_file(data, registry):
 
 
 # --- formats ------------------------------------------------------------------------------------
+
 
 def test_crm_is_a_messy_but_readable_legacy_export(data, truth):
     out, _ = data
@@ -235,10 +248,12 @@ def test_timestamps_never_after_as_of(data):
     assert max(o["created_at"] for o in orders) <= AS_OF_END.isoformat()
     crm = read_crm(out)
     assert pd.to_datetime(crm.LAST_UPDATED, format="%d/%m/%Y").max() < pd.Timestamp(DEFAULT_AS_OF) - pd.Timedelta(
-        days=18)
+        days=18
+    )
 
 
 # --- truth --------------------------------------------------------------------------------------
+
 
 def _ids_in_files(out: Path) -> dict[str, set[str]]:
     raw = (out / "crm_customers.csv").read_bytes().decode("cp1252", errors="replace").split("\r\n")[1:]
@@ -312,8 +327,11 @@ def test_movers_show_old_and_new_addresses(data, truth, persons):
     crm = read_crm(out)
     recs.append(pd.DataFrame({"source": "crm", "id": crm.CUST_NO, "pc": crm.POSTCODE}))
     good, _ = read_jsonl(out / "ecommerce_customers.jsonl")
-    recs.append(pd.DataFrame({"source": "ecommerce", "id": [g["customer_id"] for g in good],
-                              "pc": [g["address"]["zip"] for g in good]}))
+    recs.append(
+        pd.DataFrame(
+            {"source": "ecommerce", "id": [g["customer_id"] for g in good], "pc": [g["address"]["zip"] for g in good]}
+        )
+    )
     web = read_csv(out / "web_signups.csv")
     recs.append(pd.DataFrame({"source": "web_signups", "id": web.signup_id, "pc": web.postcode}))
     cc = read_csv(out / "callcentre_cases.csv")
@@ -326,8 +344,7 @@ def test_movers_show_old_and_new_addresses(data, truth, persons):
     movers["new"] = _norm_pc(movers.postcode)
     seen = r.groupby("person_truth_id").pc.agg(set)
     m = movers[movers.person_truth_id.isin(seen.index)]
-    both = [(row.old in seen[row.person_truth_id]) and (row.new in seen[row.person_truth_id])
-            for row in m.itertuples()]
+    both = [(row.old in seen[row.person_truth_id]) and (row.new in seen[row.person_truth_id]) for row in m.itertuples()]
     assert sum(both) >= 3, "some movers should show the old address in one source and the new in another"
     # the change-of-address file names real movers' old and new postcodes
     ac = read_csv(out / "address_changes.csv")
@@ -337,6 +354,7 @@ def test_movers_show_old_and_new_addresses(data, truth, persons):
 
 
 # --- validity of identifiers ----------------------------------------------------------------------
+
 
 def test_phone_numbers_are_valid_before_noise(persons):
     sample = persons[persons.mobile != ""].sample(600, random_state=0)
@@ -387,6 +405,7 @@ def test_national_ids_pass_their_checksums(persons, data):
 
 # --- links between files --------------------------------------------------------------------------
 
+
 def test_transactions_resolve_to_people_or_cards(data):
     out, _ = data
     good, _ = read_jsonl(out / "ecommerce_customers.jsonl")
@@ -436,6 +455,7 @@ def test_suppression_lists_point_at_real_contacts(data, persons):
 
 # --- noise is there, and not absurd ----------------------------------------------------------------
 
+
 def _strip(s: pd.Series) -> pd.Series:
     return s.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.strip().str.lower()
 
@@ -444,8 +464,13 @@ def test_noise_rates_are_realistic(data, truth, persons):
     out, _ = data
     p = persons.set_index("person_truth_id")
     good, _ = read_jsonl(out / "ecommerce_customers.jsonl")
-    eco = pd.DataFrame({"id": [g["customer_id"] for g in good], "first": [g["first_name"] for g in good],
-                        "email": [g["email"] for g in good]})
+    eco = pd.DataFrame(
+        {
+            "id": [g["customer_id"] for g in good],
+            "first": [g["first_name"] for g in good],
+            "email": [g["email"] for g in good],
+        }
+    )
     crm = read_crm(out)
     rates = {}
     for name, df, idcol, col in (("ecommerce", eco, "id", "first"), ("crm", crm, "CUST_NO", "FIRST_NAME")):
@@ -456,8 +481,22 @@ def test_noise_rates_are_realistic(data, truth, persons):
     assert rates["crm"] < rates["ecommerce"] < 0.995, rates
     web = read_csv(out / "web_signups.csv")
     domains = web.email.str.lower().str.split("@").str[1]
-    assert domains.isin(["gmial.com", "gmai.com", "gmail.con", "hotmial.com", "yaho.com", "outlok.com",
-                         "gamil.com", "gmal.com", "gmail.co", "gmail.cm", "hotmail.con", "hotmal.com"]).any()
+    assert domains.isin(
+        [
+            "gmial.com",
+            "gmai.com",
+            "gmail.con",
+            "hotmial.com",
+            "yaho.com",
+            "outlok.com",
+            "gamil.com",
+            "gmal.com",
+            "gmail.co",
+            "gmail.cm",
+            "hotmail.con",
+            "hotmal.com",
+        ]
+    ).any()
     assert (web.email != web.email.str.lower()).any()
     assert web.birth_date.str.match(r"^\d\d\.\d\d\.\d{4}$").any() and web.birth_date.str.match(r"^\d{4}-").mean() > 0.6
     cc = read_csv(out / "callcentre_cases.csv")

@@ -6,14 +6,22 @@ import pytest
 from helpers.golden.records import golden_customers
 from helpers.golden.survivorship import FIELD_COLUMNS, Group, SurvivorshipError, load_rules
 
-VALIDITY = ["email_valid", "phone_valid", "date_of_birth_valid", "national_id_valid", "address_valid",
-            "record_updated_at_valid"]
+VALIDITY = [
+    "email_valid",
+    "phone_valid",
+    "date_of_birth_valid",
+    "national_id_valid",
+    "address_valid",
+    "record_updated_at_valid",
+]
 
 
 def records(*rows: dict) -> pd.DataFrame:
     """Clean-like records: every column the golden builder reads, None/False unless given."""
-    cols = sorted(set(FIELD_COLUMNS.values()) | {"record_key", "source", "extracted_at", "record_updated_at_std",
-                                                   "signup_date_std", *VALIDITY})
+    cols = sorted(
+        set(FIELD_COLUMNS.values())
+        | {"record_key", "source", "extracted_at", "record_updated_at_std", "signup_date_std", *VALIDITY}
+    )
     df = pd.DataFrame([{c: row.get(c) for c in cols} for row in rows])
     for c in VALIDITY:
         df[c] = df[c].astype("boolean").fillna(False).astype(bool)
@@ -44,17 +52,29 @@ def test_source_priority_takes_the_first_listed_source_with_a_value():
         {**CALL_NEW, "first_name_std": "Bob", "last_name_std": "Smyth"},
     )
     g = golden_of(df, Group("name", "source_priority", ["first_name", "last_name"], ["crm", "shop"]))
-    assert (g["first_name"], g["last_name"], g["name_source"], g["name_record_key"]) == ("Robert", "Smith", "crm", "crm:1")
+    assert (g["first_name"], g["last_name"], g["name_source"], g["name_record_key"]) == (
+        "Robert",
+        "Smith",
+        "crm",
+        "crm:1",
+    )
 
 
 def test_source_priority_falls_back_when_the_preferred_source_has_no_value():
-    df = records({**SHOP_OLD, "first_name_std": "Rob"}, {**CRM_MID, "first_name_std": None}, {**CALL_NEW, "first_name_std": "Bob"})
+    df = records(
+        {**SHOP_OLD, "first_name_std": "Rob"},
+        {**CRM_MID, "first_name_std": None},
+        {**CALL_NEW, "first_name_std": "Bob"},
+    )
     g = golden_of(df, Group("name", "source_priority", ["first_name"], ["crm", "shop"]))
     assert g["first_name"] == "Rob"  # crm is empty; shop comes next; call is unlisted
 
 
 def test_unlisted_sources_follow_listed_ones_in_name_order_then_recency():
-    df = records({**CALL_NEW, "first_name_std": "Bob"}, {**SHOP_OLD, "record_key": "alpha:1", "source": "alpha", "first_name_std": "Al"})
+    df = records(
+        {**CALL_NEW, "first_name_std": "Bob"},
+        {**SHOP_OLD, "record_key": "alpha:1", "source": "alpha", "first_name_std": "Al"},
+    )
     g = golden_of(df, Group("name", "source_priority", ["first_name"], ["crm"]))
     assert g["first_name"] == "Al"
 
@@ -72,8 +92,20 @@ def test_most_recent_takes_the_latest_change_and_skips_invalid_values():
 
 def test_most_recent_uses_extraction_time_when_a_record_has_no_update_date():
     df = records(
-        {"record_key": "a:1", "source": "a", "extracted_at": "2026-01-01", "phone_std": "+34600000001", "phone_valid": True},
-        {"record_key": "b:1", "source": "b", "extracted_at": "2026-10-01", "phone_std": "+34600000002", "phone_valid": True},
+        {
+            "record_key": "a:1",
+            "source": "a",
+            "extracted_at": "2026-01-01",
+            "phone_std": "+34600000001",
+            "phone_valid": True,
+        },
+        {
+            "record_key": "b:1",
+            "source": "b",
+            "extracted_at": "2026-10-01",
+            "phone_std": "+34600000002",
+            "phone_valid": True,
+        },
     )
     g = golden_of(df, Group("phone", "most_recent", ["phone", "phone_type"], []))
     assert g["phone"] == "+34600000002"
@@ -106,15 +138,31 @@ def test_most_complete_prefers_the_record_filling_most_fields():
 
 def test_a_group_comes_whole_from_one_record():
     df = records(
-        {**SHOP_OLD, "address_line1_std": "Calle Mayor 1", "postcode_std": "28013", "city_std": "Madrid", "address_valid": True},
-        {**CALL_NEW, "address_line1_std": "Via Roma 2", "postcode_std": None, "city_std": "Roma", "address_valid": True},
+        {
+            **SHOP_OLD,
+            "address_line1_std": "Calle Mayor 1",
+            "postcode_std": "28013",
+            "city_std": "Madrid",
+            "address_valid": True,
+        },
+        {
+            **CALL_NEW,
+            "address_line1_std": "Via Roma 2",
+            "postcode_std": None,
+            "city_std": "Roma",
+            "address_valid": True,
+        },
     )
     g = golden_of(df, Group("address", "most_recent", ["address_line1", "postcode", "city"], []))
     assert (g["address_line1"], g["postcode"], g["city"]) == ("Via Roma 2", None, "Roma")
 
 
 def test_one_row_per_person_and_lineage_per_group():
-    df = records({**SHOP_OLD, "first_name_std": "Ana"}, {**CRM_MID, "first_name_std": "Ana"}, {**CALL_NEW, "first_name_std": "Eva"})
+    df = records(
+        {**SHOP_OLD, "first_name_std": "Ana"},
+        {**CRM_MID, "first_name_std": "Ana"},
+        {**CALL_NEW, "first_name_std": "Eva"},
+    )
     links = pd.DataFrame({"record_key": ["shop:1", "crm:1", "call:1"], "person_id": ["C1", "C1", "C2"]})
     golden = golden_customers(df, links, [Group("name", "most_recent", ["first_name"], [])])
     assert golden["person_id"].tolist() == ["C1", "C2"]
@@ -132,7 +180,9 @@ def test_a_record_without_a_person_id_is_refused():
 
 def test_rules_file_problems_are_all_reported(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text("groups:\n  a: {rule: newest, fields: [email]}\n  b: {rule: most_recent, fields: [email, shoe_size]}\n")
+    path.write_text(
+        "groups:\n  a: {rule: newest, fields: [email]}\n  b: {rule: most_recent, fields: [email, shoe_size]}\n"
+    )
     with pytest.raises(SurvivorshipError) as err:
         load_rules(path)
     text = str(err.value)

@@ -16,10 +16,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from helpers.clean.addresses import standardise_addresses
 from helpers.clean.countries import standardise_countries
 from helpers.clean.dates import age_at, age_band, standardise_dates
@@ -37,11 +37,51 @@ from helpers.schema import LINEAGE, PEOPLE
 REF = date(2026, 11, 15)
 
 NASTY = [
-    "", " ", "\t\n ", "\x00", "\x07\x1b[31m", "\u200b", "\ufeff", "\u202e", "n/a", "NULL", "None", "nan",
-    "😀👍🏽", "José 😀 García", "Ελένη Παπαδοπούλου", "Кириллица", "漢字かな", "محمد", "١٢٣٤٥٦٧٨٩",
-    "x" * 10_000, "9" * 10_000, "+", "00", "--", "\\", "'; DROP TABLE x; --", "%s %d {0}", "0", "-1",
-    "1e309", "inf", "12/13/2020", "31/02/1985", "0000-00-00", "9999-12-31", "1063-11-01", "10000-01-01",
-    "28013", "+34 612 345 678", "a@b", "@@", "ES", "ZZ", "Calle Mayor 5, 3º 2ª", "PO Box 12",
+    "",
+    " ",
+    "\t\n ",
+    "\x00",
+    "\x07\x1b[31m",
+    "\u200b",
+    "\ufeff",
+    "\u202e",
+    "n/a",
+    "NULL",
+    "None",
+    "nan",
+    "😀👍🏽",
+    "José 😀 García",
+    "Ελένη Παπαδοπούλου",
+    "Кириллица",
+    "漢字かな",
+    "محمد",
+    "١٢٣٤٥٦٧٨٩",
+    "x" * 10_000,
+    "9" * 10_000,
+    "+",
+    "00",
+    "--",
+    "\\",
+    "'; DROP TABLE x; --",
+    "%s %d {0}",
+    "0",
+    "-1",
+    "1e309",
+    "inf",
+    "12/13/2020",
+    "31/02/1985",
+    "0000-00-00",
+    "9999-12-31",
+    "1063-11-01",
+    "10000-01-01",
+    "28013",
+    "+34 612 345 678",
+    "a@b",
+    "@@",
+    "ES",
+    "ZZ",
+    "Calle Mayor 5, 3º 2ª",
+    "PO Box 12",
 ]
 VALUES = st.one_of(
     st.none(),
@@ -51,10 +91,12 @@ VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
 )
-COUNTRIES = st.one_of(st.none(), st.sampled_from(["ES", "IT", "PT", "BR", "GB", "US", "AU", "XK", "ZZ", "", " es "]),
-                      st.text(max_size=4))
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                           HealthCheck.data_too_large])
+COUNTRIES = st.one_of(
+    st.none(), st.sampled_from(["ES", "IT", "PT", "BR", "GB", "US", "AU", "XK", "ZZ", "", " es "]), st.text(max_size=4)
+)
+SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 def column(values: list) -> pd.Series:
@@ -82,8 +124,11 @@ def test_field_standardisers_survive_anything(pairs):
     values = column([v for v, _ in pairs])
     country = standardise_countries(column([c for _, c in pairs]))["country_std"]
     assert_rows_kept(country, values)
-    for func, flag in ((standardise_phones, "phone_valid"), (standardise_postcodes, "postcode_valid"),
-                       (standardise_national_ids, "national_id_valid")):
+    for func, flag in (
+        (standardise_phones, "phone_valid"),
+        (standardise_postcodes, "postcode_valid"),
+        (standardise_national_ids, "national_id_valid"),
+    ):
         out = func(values, country)
         assert_rows_kept(out, values)
         assert_flags(out[flag])
@@ -95,8 +140,11 @@ def test_field_standardisers_survive_anything(pairs):
 
 
 @SETTINGS
-@given(st.lists(VALUES, min_size=1, max_size=8), st.sampled_from(["birth", "event"]),
-       st.sampled_from([None, "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%y", "%Q nonsense"]))
+@given(
+    st.lists(VALUES, min_size=1, max_size=8),
+    st.sampled_from(["birth", "event"]),
+    st.sampled_from([None, "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%y", "%Q nonsense"]),
+)
 def test_dates_survive_anything_and_keep_what_they_read(values, kind, hint):
     raw = column(values)
     out = standardise_dates(raw, hint, REF, kind=kind)
@@ -115,10 +163,17 @@ def test_names_and_addresses_survive_anything(rows):
     names = pd.DataFrame({c: column([r[i % 4] for r in rows]) for i, c in enumerate(NAME_COLUMNS)})
     assert_rows_kept(standardise_names(names, country), country)
     postcodes = standardise_postcodes(column([r[3] for r in rows]), country)
-    frame = pd.DataFrame({"address_line1": column([r[0] for r in rows]), "address_line2": column([r[1] for r in rows]),
-                          "city": column([r[2] for r in rows]), "region": None,
-                          "postcode_std": postcodes["postcode_std"], "postcode_valid": postcodes["postcode_valid"],
-                          "country_std": country})
+    frame = pd.DataFrame(
+        {
+            "address_line1": column([r[0] for r in rows]),
+            "address_line2": column([r[1] for r in rows]),
+            "city": column([r[2] for r in rows]),
+            "region": None,
+            "postcode_std": postcodes["postcode_std"],
+            "postcode_valid": postcodes["postcode_valid"],
+            "country_std": country,
+        }
+    )
     out = standardise_addresses(frame)
     assert_rows_kept(out, country)
     assert_flags(out["address_valid"])
@@ -128,20 +183,29 @@ def test_names_and_addresses_survive_anything(rows):
 
 # --------------------------------------------------------------------------- stage 02 and later
 
-SUMMARY = pd.DataFrame({"source": ["crm", "shop"], "default_country": ["ES", None], "date_format": ["%d/%m/%Y", None],
-                        "cadence": ["weekly", None], "kind": ["people", "people"],
-                        "extracted_at": pd.to_datetime(["2026-11-01T02:00:00Z", "2026-11-10T00:00:00Z"])})
+SUMMARY = pd.DataFrame(
+    {
+        "source": ["crm", "shop"],
+        "default_country": ["ES", None],
+        "date_format": ["%d/%m/%Y", None],
+        "cadence": ["weekly", None],
+        "kind": ["people", "people"],
+        "extracted_at": pd.to_datetime(["2026-11-01T02:00:00Z", "2026-11-10T00:00:00Z"]),
+    }
+)
 
 
 def raw_people(rows: list[dict]) -> pd.DataFrame:
     """A stage-01 people table: lineage plus every canonical column, values as hostile as given."""
     n = len(rows)
-    raw = pd.DataFrame({
-        "source": ["crm" if i % 2 == 0 else "shop" for i in range(n)],
-        "source_record_id": [f"R{i // 3}" for i in range(n)],  # some ids repeat, as exports do
-        "source_row_number": np.arange(1, n + 1, dtype="int64"),
-        "extracted_at": pd.to_datetime(["2026-11-01T02:00:00Z"] * n, utc=True),
-    })
+    raw = pd.DataFrame(
+        {
+            "source": ["crm" if i % 2 == 0 else "shop" for i in range(n)],
+            "source_record_id": [f"R{i // 3}" for i in range(n)],  # some ids repeat, as exports do
+            "source_row_number": np.arange(1, n + 1, dtype="int64"),
+            "extracted_at": pd.to_datetime(["2026-11-01T02:00:00Z"] * n, utc=True),
+        }
+    )
     for col in ["record_updated_at", *PEOPLE]:
         raw[col] = pd.Series([r.get(col) for r in rows], dtype=object)
     return raw[[*LINEAGE, *PEOPLE]]
@@ -149,7 +213,8 @@ def raw_people(rows: list[dict]) -> pd.DataFrame:
 
 PEOPLE_ROWS = st.lists(
     st.fixed_dictionaries({}, optional={c: VALUES for c in ["record_updated_at", *PEOPLE]}),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 )
 
 
@@ -164,8 +229,7 @@ def test_stage_02_keeps_every_record_whatever_it_holds(rows):
     for col in [c for c in clean.columns if c.endswith("_valid")]:
         assert_flags(clean[col])
     # raw values travel unchanged beside the standardised ones
-    kept = raw.set_index(["source", "source_row_number"]).loc[
-        list(zip(clean["source"], clean["source_row_number"]))]
+    kept = raw.set_index(["source", "source_row_number"]).loc[list(zip(clean["source"], clean["source_row_number"]))]
     for col in PEOPLE:
         assert [repr(v) for v in kept[col]] == [repr(v) for v in clean[col]], col
     table = change_summary(clean)
@@ -201,8 +265,9 @@ def test_golden_households_contacts_and_metrics_survive_anything(rows, persons):
     clean = clean_people(raw_people(rows), SUMMARY, REF).clean
     if clean.empty:
         return
-    links = pd.DataFrame({"record_key": clean["record_key"],
-                          "person_id": [f"C{i % persons:09d}" for i in range(len(clean))]})
+    links = pd.DataFrame(
+        {"record_key": clean["record_key"], "person_id": [f"C{i % persons:09d}" for i in range(len(clean))]}
+    )
     golden = golden_customers(clean, links, golden_rules(ROOT / "config" / "survivorship.yaml"))
     assert len(golden) == links["person_id"].nunique()
     golden.insert(golden.columns.get_loc("date_of_birth") + 1, "age", age_at(golden["date_of_birth"], REF))
@@ -215,20 +280,48 @@ def test_golden_households_contacts_and_metrics_survive_anything(rows, persons):
         result = build_households(moved.golden, people, rules, "hostile", processed)
     assert result.members["person_id"].nunique() == len(golden)
 
-    suppressions = pd.DataFrame([{"source": "crm", "source_record_id": f"S{i}", "channel": "email",
-                                  "email": r.get("email"), "phone": r.get("phone"), "first_name": r.get("first_name"),
-                                  "last_name": r.get("last_name"), "full_name": None, "address_line1": r.get("address_line1"),
-                                  "postcode": r.get("postcode"), "city": r.get("city"), "country": r.get("country"),
-                                  "reason": "unsubscribe", "event_at": r.get("signup_date")} for i, r in enumerate(rows)],
-                                dtype=object)
-    contact = run_contactability(golden, person_records(clean, links), suppressions, SUMMARY,
-                                 contact_rules(ROOT / "config" / "contactability.yaml"), REF)
+    suppressions = pd.DataFrame(
+        [
+            {
+                "source": "crm",
+                "source_record_id": f"S{i}",
+                "channel": "email",
+                "email": r.get("email"),
+                "phone": r.get("phone"),
+                "first_name": r.get("first_name"),
+                "last_name": r.get("last_name"),
+                "full_name": None,
+                "address_line1": r.get("address_line1"),
+                "postcode": r.get("postcode"),
+                "city": r.get("city"),
+                "country": r.get("country"),
+                "reason": "unsubscribe",
+                "event_at": r.get("signup_date"),
+            }
+            for i, r in enumerate(rows)
+        ],
+        dtype=object,
+    )
+    contact = run_contactability(
+        golden,
+        person_records(clean, links),
+        suppressions,
+        SUMMARY,
+        contact_rules(ROOT / "config" / "contactability.yaml"),
+        REF,
+    )
     assert contact.table["person_id"].nunique() == len(golden)
 
-    no_purchases = pd.DataFrame({"person_id": pd.Series(dtype=object), "order_key": pd.Series(dtype=object),
-                                 "purchased_on": pd.Series(dtype="datetime64[s]"),
-                                 "amount_reporting": pd.Series(dtype=float), "on_promotion": pd.Series(dtype=bool),
-                                 "product_category": pd.Series(dtype=object)})
+    no_purchases = pd.DataFrame(
+        {
+            "person_id": pd.Series(dtype=object),
+            "order_key": pd.Series(dtype=object),
+            "purchased_on": pd.Series(dtype="datetime64[s]"),
+            "amount_reporting": pd.Series(dtype=float),
+            "on_promotion": pd.Series(dtype=bool),
+            "product_category": pd.Series(dtype=object),
+        }
+    )
     metrics = customer_metrics(golden[["person_id", "first_seen"]], no_purchases, REF)
     assert len(metrics) == len(golden)
 
@@ -237,8 +330,10 @@ TYPED = st.sampled_from(["float64", "Int64", "string", "boolean", "object"])
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=1)), min_size=1, max_size=5),
-       st.lists(TYPED, min_size=len(PEOPLE) + 1, max_size=len(PEOPLE) + 1))
+@given(
+    st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=1)), min_size=1, max_size=5),
+    st.lists(TYPED, min_size=len(PEOPLE) + 1, max_size=len(PEOPLE) + 1),
+)
 def test_typed_source_columns_survive_stage_02_and_the_profile(values, dtypes):
     """A parquet or spreadsheet source hands typed columns (floats, nullable integers, strings,
     booleans with pd.NA), not text: cleaning, its summary and the profile take them as given."""
@@ -246,8 +341,10 @@ def test_typed_source_columns_survive_stage_02_and_the_profile(values, dtypes):
 
     raw = raw_people([{}] * len(values))
     for col, dtype in zip(["record_updated_at", *PEOPLE], dtypes):
-        typed = [None if v is None else (str(v) if dtype == "string" else bool(v) if dtype == "boolean" else v)
-                 for v in values]
+        typed = [
+            None if v is None else (str(v) if dtype == "string" else bool(v) if dtype == "boolean" else v)
+            for v in values
+        ]
         raw[col] = pd.array(typed, dtype=dtype)
     result = clean_people(raw, SUMMARY, REF)
     assert len(result.clean) + len(result.quarantine) == len(raw)

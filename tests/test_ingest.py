@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from conftest import CRM_ROWS, edit_registry
 
-CRM_HEADER = CRM_ROWS[0]
 from helpers.ingest import IngestError, ingest, quarantine_reasons
 from helpers.registry import RegistryError, load_registry
 from helpers.schema import columns_for
+
+CRM_HEADER = CRM_ROWS[0]
 
 
 @pytest.fixture
@@ -76,10 +76,16 @@ def test_constants_and_value_recoding(mini_sources, tmp_path):
     edit_registry(
         mini_sources,
         lambda d: d["sources"].append(
-            {"name": "bounces", "path": "bounces.csv", "format": "csv", "kind": "suppressions",
-             "extracted_at": "2026-11-14T00:00:00Z", "constants": {"channel": "email"},
-             "values": {"reason": {"Hard": "hard_bounce", "Soft": "soft_bounce"}},
-             "columns": {"email": "email", "reason": "type", "event_at": "at"}}
+            {
+                "name": "bounces",
+                "path": "bounces.csv",
+                "format": "csv",
+                "kind": "suppressions",
+                "extracted_at": "2026-11-14T00:00:00Z",
+                "constants": {"channel": "email"},
+                "values": {"reason": {"Hard": "hard_bounce", "Soft": "soft_bounce"}},
+                "columns": {"email": "email", "reason": "type", "event_at": "at"},
+            }
         ),
     )
     sup = ingest(load_registry(mini_sources)).tables["suppressions"].query("source == 'bounces'")
@@ -118,8 +124,16 @@ def _people_csv(path, rows):
 
 def _one_source(mini_sources, name, path, kind="people", **extra):
     columns = {"first_name": "first_name", "last_name": "last_name", "email": "email"}
-    entry = {"name": name, "path": path.name, "format": "csv", "kind": kind, "id_column": "id",
-             "extracted_at": "2026-11-01T00:00:00Z", "columns": columns, **extra}
+    entry = {
+        "name": name,
+        "path": path.name,
+        "format": "csv",
+        "kind": kind,
+        "id_column": "id",
+        "extracted_at": "2026-11-01T00:00:00Z",
+        "columns": columns,
+        **extra,
+    }
     edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
     return load_registry(mini_sources)
 
@@ -168,9 +182,15 @@ def test_a_stray_quote_in_a_line_that_is_no_record_is_quarantined_naming_the_lin
 def _unsubscribes(mini_sources, body: bytes):
     path = mini_sources.parent / "unsubs.csv"
     path.write_bytes(b"id,first_name,last_name,email,unsubscribed_at\n" + body)
-    return _one_source(mini_sources, "unsubs", path, kind="suppressions", channel="email", reason="unsubscribe",
-                       columns={"first_name": "first_name", "last_name": "last_name", "email": "email",
-                                "event_at": "unsubscribed_at"})
+    return _one_source(
+        mini_sources,
+        "unsubs",
+        path,
+        kind="suppressions",
+        channel="email",
+        reason="unsubscribe",
+        columns={"first_name": "first_name", "last_name": "last_name", "email": "email", "event_at": "unsubscribed_at"},
+    )
 
 
 def test_every_unsubscribe_is_read_despite_a_stray_quote_a_latin1_byte_or_an_extra_comma(mini_sources):
@@ -209,7 +229,11 @@ def test_wrong_field_counts_in_a_file_parsed_in_parallel_blocks_keep_their_lines
     bad_lines = []
     for i in range(40000):
         if i % 97 == 5:
-            bad = "C999;Mr;Bad;Row;01/01/1970;x@y.com;1;Town; 5;GB;01/01/2020" if i % 2 else f"C{i};Mr;Odd;Row;;;;A;B;C;D;E"
+            bad = (
+                "C999;Mr;Bad;Row;01/01/1970;x@y.com;1;Town; 5;GB;01/01/2020"
+                if i % 2
+                else f"C{i};Mr;Odd;Row;;;;A;B;C;D;E"
+            )
             lines.append(bad)
             bad_lines.append(len(lines))  # line number in the file (header = 1)
         else:
@@ -228,8 +252,14 @@ def test_composed_columns_join_non_empty_parts_in_every_format(mini_sources):
 
     folder = mini_sources.parent
     pq.write_table(
-        pa.table({"id": ["P1", "P2", "P3"], "num": ["12", None, " "], "street": ["Via Roma", "Rua Augusta", ""],
-                  "flat": [3, None, None]}),
+        pa.table(
+            {
+                "id": ["P1", "P2", "P3"],
+                "num": ["12", None, " "],
+                "street": ["Via Roma", "Rua Augusta", ""],
+                "flat": [3, None, None],
+            }
+        ),
         folder / "people.parquet",
     )
 
@@ -237,9 +267,17 @@ def test_composed_columns_join_non_empty_parts_in_every_format(mini_sources):
         d["sources"][0]["columns"]["address_line1"] = ["TOWN", "COUNTRY"]  # csv
         d["sources"][1]["columns"]["address_line1"] = ["address.line1", "address.zip"]  # jsonl, dotted
         d["sources"][2]["columns"]["full_name"] = ["Lead #", "Name"]  # xlsx, a number cell too
-        d["sources"].append({"name": "pq", "path": "people.parquet", "format": "parquet", "kind": "people",
-                             "id_column": "id", "extracted_at": "2026-11-01T00:00:00Z",
-                             "columns": {"address_line1": ["num", "street", "flat"]}})
+        d["sources"].append(
+            {
+                "name": "pq",
+                "path": "people.parquet",
+                "format": "parquet",
+                "kind": "people",
+                "id_column": "id",
+                "extracted_at": "2026-11-01T00:00:00Z",
+                "columns": {"address_line1": ["num", "street", "flat"]},
+            }
+        )
 
     edit_registry(mini_sources, change)
     people = ingest(load_registry(mini_sources)).tables["people"]
@@ -273,14 +311,22 @@ def _workbook(path, sheets: dict, merges=()):
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
             ws.write_row(r, 0, row)
-        for (r0, c0, r1, c1, value) in (merges if name == next(iter(sheets)) else ()):
+        for r0, c0, r1, c1, value in merges if name == next(iter(sheets)) else ():
             ws.merge_range(r0, c0, r1, c1, value)
     wb.close()
 
 
 def _xlsx_source(mini_sources, path, **extra):
-    entry = {"name": "book", "path": path.name, "format": "xlsx", "kind": "people", "id_column": "id",
-             "extracted_at": "2026-11-01T00:00:00Z", "columns": {"first_name": "name", "city": "city"}, **extra}
+    entry = {
+        "name": "book",
+        "path": path.name,
+        "format": "xlsx",
+        "kind": "people",
+        "id_column": "id",
+        "extracted_at": "2026-11-01T00:00:00Z",
+        "columns": {"first_name": "name", "city": "city"},
+        **extra,
+    }
     edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
     return load_registry(mini_sources)
 
@@ -289,8 +335,13 @@ def test_a_workbook_with_two_sheets_of_the_same_header_is_refused_without_sheet(
     """Issue 16 case 4: the first sheet was an older copy; 60 of 65 rows were recorded nowhere."""
     path = mini_sources.parent / "book.xlsx"
     header = ["id", "name", "city"]
-    _workbook(path, {"Old copy": [header] + [[i, f"N{i}", "X"] for i in range(5)],
-                     "Customers": [header] + [[i, f"N{i}", "Y"] for i in range(65)]})
+    _workbook(
+        path,
+        {
+            "Old copy": [header] + [[i, f"N{i}", "X"] for i in range(5)],
+            "Customers": [header] + [[i, f"N{i}", "Y"] for i in range(65)],
+        },
+    )
     with pytest.raises(RegistryError, match=r"2 sheets with the same header \(Old copy, Customers\).*sheet:"):
         ingest(_xlsx_source(mini_sources, path))
     res = ingest(_xlsx_source(mini_sources, path, sheet="Customers"))

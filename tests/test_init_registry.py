@@ -41,12 +41,24 @@ def spanish_crm(path: Path) -> Path:
 def portuguese_shop(path: Path) -> Path:
     """JSON lines with Portuguese names, nested objects and month-first birth dates."""
     rows = [
-        {"id": "P1", "nome": "João", "sobrenome": "Silva", "nascimento": "12/31/1980",
-         "contato": {"email": "joao@sapo.pt", "telefone": "+351 912 345 678"},
-         "endereco": {"rua": "Rua Augusta 10", "cidade": "Lisboa", "cep": "1100-048"}, "criado_em": "2024-01-02T10:00:00Z"},
-        {"id": "P2", "nome": "Ana", "sobrenome": "Costa", "nascimento": "02/14/1992",
-         "contato": {"email": "ana@uol.com.br", "telefone": "+55 11 98765-4321"},
-         "endereco": {"rua": "Rua Oscar Freire 5", "cidade": "São Paulo", "cep": "01426-001"}, "criado_em": "2024-03-05T11:00:00Z"},
+        {
+            "id": "P1",
+            "nome": "João",
+            "sobrenome": "Silva",
+            "nascimento": "12/31/1980",
+            "contato": {"email": "joao@sapo.pt", "telefone": "+351 912 345 678"},
+            "endereco": {"rua": "Rua Augusta 10", "cidade": "Lisboa", "cep": "1100-048"},
+            "criado_em": "2024-01-02T10:00:00Z",
+        },
+        {
+            "id": "P2",
+            "nome": "Ana",
+            "sobrenome": "Costa",
+            "nascimento": "02/14/1992",
+            "contato": {"email": "ana@uol.com.br", "telefone": "+55 11 98765-4321"},
+            "endereco": {"rua": "Rua Oscar Freire 5", "cidade": "São Paulo", "cep": "01426-001"},
+            "criado_em": "2024-03-05T11:00:00Z",
+        },
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     return path
@@ -58,7 +70,9 @@ def italian_leads(path: Path) -> Path:
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Contatti")
     ws.write_row(0, 0, ["Nome", "Cognome", "Via", "Civico", "CAP", "Città", "Cellulare", "x1", "Note"])
-    ws.write_row(1, 0, ["Giuseppe", "Rossi", "Via Roma", "3", "00184", "Roma", "340 123 4567", "beppe@libero.it", "VIP"])
+    ws.write_row(
+        1, 0, ["Giuseppe", "Rossi", "Via Roma", "3", "00184", "Roma", "340 123 4567", "beppe@libero.it", "VIP"]
+    )
     ws.write_row(2, 0, ["Lucia", "Bianchi", "Corso Italia", "", "20122", "Milano", "347 765 4321", "lucia@tim.it", ""])
     wb.close()
     return path
@@ -70,9 +84,15 @@ def unsubscribes(path: Path) -> Path:
 
 
 def orders(path: Path) -> Path:
-    pd.DataFrame({"pedido": ["O1", "O2", "O3"], "cliente": ["C1", None, "C2"],
-                  "fecha": ["2026-01-03", "2026-01-04", "2026-02-01"], "importe": ["19.90", "5.00", "7.25"],
-                  "moneda": ["EUR", "EUR", "EUR"]}).to_parquet(path)
+    pd.DataFrame(
+        {
+            "pedido": ["O1", "O2", "O3"],
+            "cliente": ["C1", None, "C2"],
+            "fecha": ["2026-01-03", "2026-01-04", "2026-02-01"],
+            "importe": ["19.90", "5.00", "7.25"],
+            "moneda": ["EUR", "EUR", "EUR"],
+        }
+    ).to_parquet(path)
     return path
 
 
@@ -80,8 +100,13 @@ def orders(path: Path) -> Path:
 def files(tmp_path: Path) -> list[Path]:
     raw = tmp_path / "raw"
     raw.mkdir()
-    return [spanish_crm(raw / "clientes.csv"), portuguese_shop(raw / "loja.jsonl"), italian_leads(raw / "contatti.xlsx"),
-            unsubscribes(raw / "bajas_newsletter.csv"), orders(raw / "pedidos.parquet")]
+    return [
+        spanish_crm(raw / "clientes.csv"),
+        portuguese_shop(raw / "loja.jsonl"),
+        italian_leads(raw / "contatti.xlsx"),
+        unsubscribes(raw / "bajas_newsletter.csv"),
+        orders(raw / "pedidos.parquet"),
+    ]
 
 
 @pytest.fixture
@@ -107,9 +132,16 @@ def test_csv_settings_spanish_headers_composed_columns_and_date_formats(proposed
     assert (crm["format"], crm["encoding"], crm["delimiter"], crm["kind"]) == ("csv", "cp1252", ";", "people")
     assert crm["id_column"] == "codigo_cliente"
     assert crm["columns"] == {
-        "first_name": "Nombre", "last_name": ["Apellido1", "Apellido2"], "email": "Correo", "phone": "Teléfono",
-        "address_line1": ["Calle", "Número"], "city": "Población", "postcode": "CP",
-        "date_of_birth": "Fecha nacimiento", "signup_date": "Fecha alta", "record_updated_at": "Fecha modificación",
+        "first_name": "Nombre",
+        "last_name": ["Apellido1", "Apellido2"],
+        "email": "Correo",
+        "phone": "Teléfono",
+        "address_line1": ["Calle", "Número"],
+        "city": "Población",
+        "postcode": "CP",
+        "date_of_birth": "Fecha nacimiento",
+        "signup_date": "Fecha alta",
+        "record_updated_at": "Fecha modificación",
     }
     assert crm["date_format"] == "%d/%m/%Y"
     assert crm["date_formats"] == {"signup_date": "%d.%m.%Y"}
@@ -128,9 +160,15 @@ def test_jsonl_nested_portuguese_and_month_first_dates(proposed):
     shop = src["loja"]
     assert shop["format"] == "jsonl" and shop["kind"] == "people" and shop["id_column"] == "id"
     assert shop["columns"] == {
-        "first_name": "nome", "last_name": "sobrenome", "date_of_birth": "nascimento", "email": "contato.email",
-        "phone": "contato.telefone", "address_line1": "endereco.rua", "city": "endereco.cidade",
-        "postcode": "endereco.cep", "signup_date": "criado_em",
+        "first_name": "nome",
+        "last_name": "sobrenome",
+        "date_of_birth": "nascimento",
+        "email": "contato.email",
+        "phone": "contato.telefone",
+        "address_line1": "endereco.rua",
+        "city": "endereco.cidade",
+        "postcode": "endereco.cep",
+        "signup_date": "criado_em",
     }
     assert shop["date_format"] == "%m/%d/%Y"  # 31 and 14 in second place: month first
 
@@ -140,8 +178,13 @@ def test_xlsx_italian_headers_values_and_unplaced_columns(proposed):
     leads = src["contatti"]
     assert leads["format"] == "xlsx" and "id_column" not in leads
     assert leads["columns"] == {
-        "first_name": "Nome", "last_name": "Cognome", "address_line1": ["Via", "Civico"], "postcode": "CAP",
-        "city": "Città", "phone": "Cellulare", "email": "x1",  # x1 placed by its values alone
+        "first_name": "Nome",
+        "last_name": "Cognome",
+        "address_line1": ["Via", "Civico"],
+        "postcode": "CAP",
+        "city": "Città",
+        "phone": "Cellulare",
+        "email": "x1",  # x1 placed by its values alone
     }
     assert '# ?: "Note"' in text  # what it cannot place is listed, commented out
     assert "100% of values look like emails" in text
@@ -155,14 +198,19 @@ def test_suppression_and_transaction_files(proposed):
     assert bajas["columns"] == {"email": "email", "event_at": "fecha"}
     sales = src["pedidos"]
     assert sales["kind"] == "transactions" and sales["id_column"] == "pedido"
-    assert sales["columns"] == {"transaction_id": "pedido", "customer_ref": "cliente", "transaction_at": "fecha",
-                                "amount": "importe", "currency": "moneda"}
+    assert sales["columns"] == {
+        "transaction_id": "pedido",
+        "customer_ref": "cliente",
+        "transaction_at": "fecha",
+        "amount": "importe",
+        "currency": "moneda",
+    }
     assert "# links_to: {source: NAME}" in text
 
 
 def test_sniffing_encoding_and_delimiter():
-    assert sniff_encoding("año".encode("utf-8"))[0] == "utf-8"
-    assert sniff_encoding("año".encode("utf-8")[:-1] + b"")[0] == "utf-8"
+    assert sniff_encoding("año".encode())[0] == "utf-8"
+    assert sniff_encoding("año".encode()[:-1] + b"")[0] == "utf-8"
     assert sniff_encoding(b"\xef\xbb\xbfname")[0] == "utf-8-sig"
     assert sniff_encoding("año €".encode("cp1252"))[0] == "cp1252"
     assert sniff_delimiter(["a;b;c", "1;2;3", '"x,y";2;3'])[0] == ";"
@@ -193,8 +241,13 @@ def test_public_benchmark_file(tmp_path):
     out.write_text(text, encoding="utf-8")
     src = load_registry(out).sources[0]
     assert src.id_column == "unique_id"
-    assert src.columns == {"first_name": "first_name", "last_name": "surname", "date_of_birth": "dob",
-                           "email": "email", "city": "city"}
+    assert src.columns == {
+        "first_name": "first_name",
+        "last_name": "surname",
+        "date_of_birth": "dob",
+        "email": "email",
+        "city": "city",
+    }
     assert '# ?: "cluster"' in text  # the truth column is never mapped
 
 
@@ -202,10 +255,18 @@ def test_address_change_file_maps_old_and_new_sides(tmp_path):
     path = tmp_path / "mudanzas.csv"
     path.write_text(
         "nombre,apellidos,direccion_anterior,cp_anterior,direccion_nueva,cp_nuevo,ciudad_nueva,fecha\n"
-        "Ana,Ruiz,Calle Sol 1,28001,Calle Luna 2,28002,Madrid,2026-01-05\n", encoding="utf-8")
+        "Ana,Ruiz,Calle Sol 1,28001,Calle Luna 2,28002,Madrid,2026-01-05\n",
+        encoding="utf-8",
+    )
     text, (prop,) = propose_registry([path], tmp_path / "sources.yaml", today=TODAY)
     assert prop.kind == "address_changes"
-    assert prop.columns == {"first_name": ["nombre"], "last_name": ["apellidos"],
-                            "old_address_line1": ["direccion_anterior"], "old_postcode": ["cp_anterior"],
-                            "new_address_line1": ["direccion_nueva"], "new_postcode": ["cp_nuevo"],
-                            "new_city": ["ciudad_nueva"], "effective_date": ["fecha"]}
+    assert prop.columns == {
+        "first_name": ["nombre"],
+        "last_name": ["apellidos"],
+        "old_address_line1": ["direccion_anterior"],
+        "old_postcode": ["cp_anterior"],
+        "new_address_line1": ["direccion_nueva"],
+        "new_postcode": ["cp_nuevo"],
+        "new_city": ["ciudad_nueva"],
+        "effective_date": ["fecha"],
+    }

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, edit_registry
+
 from helpers.gates import GateFailed, run_gate
 from helpers.ingest import ingest
 from helpers.loss import loss_measures
@@ -20,9 +20,16 @@ def _crm(mini_sources: Path, encoding_written: str, encoding_declared: str, rows
     path = mini_sources.parent / "crm2.csv"
     lines = ["id,first_name,last_name,email"] + [f"{i},{NAMES[i % 10]},Silva{i},p{i}@mail.pt" for i in range(rows)]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding_written))
-    entry = {"name": "crm2", "path": path.name, "format": "csv", "kind": "people", "id_column": "id",
-             "encoding": encoding_declared, "extracted_at": "2026-11-01T00:00:00Z",
-             "columns": {"first_name": "first_name", "last_name": "last_name", "email": "email"}}
+    entry = {
+        "name": "crm2",
+        "path": path.name,
+        "format": "csv",
+        "kind": "people",
+        "id_column": "id",
+        "encoding": encoding_declared,
+        "extracted_at": "2026-11-01T00:00:00Z",
+        "columns": {"first_name": "first_name", "last_name": "last_name", "email": "email"},
+    }
     edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
     return mini_sources
 

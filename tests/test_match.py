@@ -8,8 +8,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
 from helpers.clean.records import clean_people
 from helpers.generate import generate
 from helpers.ingest import ingest
@@ -81,7 +81,9 @@ def test_model_without_dates_emails_or_phones_uses_what_is_there():
     spec = load_spec(SPEC_PATH)
     resolved = resolve(spec, ["first_name_key", "first_name_canonical", "last_name_key", "postcode", "city"])
     assert [c["name"] for c in resolved.comparisons] == ["first_name", "last_name", "address"]
-    assert all("email_key" not in r and "date_of_birth" not in r for r in resolved.blocking_rules if isinstance(r, list))
+    assert all(
+        "email_key" not in r and "date_of_birth" not in r for r in resolved.blocking_rules if isinstance(r, list)
+    )
     assert ["first_name_canonical", "last_name_key"] in resolved.blocking_rules
 
 
@@ -331,7 +333,9 @@ def test_a_crossed_rule_joins_both_ways_and_bad_rules_are_refused(tmp_path):
         "l.lone_name_sound = r.surname_sound AND l.city = r.city AND substr(l.postcode, 1, 3) = substr(r.postcode, 1, 3)",
         "l.surname_sound = r.lone_name_sound AND l.city = r.city AND substr(l.postcode, 1, 3) = substr(r.postcode, 1, 3)",
     ]
-    text = SPEC_PATH.read_text(encoding="utf-8").replace("crossed: [lone_name_sound, uncommon_surname_sound]", "crossed: [lone_name_sound]")
+    text = SPEC_PATH.read_text(encoding="utf-8").replace(
+        "crossed: [lone_name_sound, uncommon_surname_sound]", "crossed: [lone_name_sound]"
+    )
     path = tmp_path / "matching.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ModelSpecError, match="crossed"):
@@ -342,11 +346,10 @@ def test_a_crossed_rule_joins_both_ways_and_bad_rules_are_refused(tmp_path):
 def every_level(matched):
     """The committed model with every matching column present (the demo lacks lone names, so its
     trained model leaves those levels out): a linker that says which level a pair falls in."""
+    from helpers.match.backends import database_api
     from helpers.match.features import FEATURES
     from helpers.match.linking import new_linker
     from helpers.match.model import splink_settings
-
-    from helpers.match.backends import database_api
 
     present = list(FEATURES)
     settings = splink_settings(resolve(matched["spec"], present), present)
@@ -386,25 +389,32 @@ def _levels(every_level, left: dict, right: dict) -> dict[str, str]:
 def test_given_names_written_short_are_not_a_complete_disagreement(every_level):
     """M. Pilar = María Pilar and Dani = Daniel: neither falls to 'all other' (which the veto keeps apart)."""
     both = {"last_name_key": "aguilo"}
-    assert _levels(every_level, {"first_name_key": "maria pilar", **both}, {"first_name_key": "m pilar", **both})["first_name"] == (
-        "A given-name word in common"
-    )
-    assert _levels(every_level, {"first_name_key": "daniel", **both}, {"first_name_key": "dani", **both})["first_name"].startswith(
-        "One name the start of the other"
-    )
+    assert _levels(every_level, {"first_name_key": "maria pilar", **both}, {"first_name_key": "m pilar", **both})[
+        "first_name"
+    ] == ("A given-name word in common")
+    assert _levels(every_level, {"first_name_key": "daniel", **both}, {"first_name_key": "dani", **both})[
+        "first_name"
+    ].startswith("One name the start of the other")
     assert _levels(every_level, {"first_name_key": "jo", **both}, {"first_name_key": "jose", **both})["first_name"] != (
         "One name the start of the other (Dani = Daniel)"
     )  # two letters are too few to call a name cut short
 
 
 def test_a_misspelt_surname_of_a_double_surname_still_counts(every_level):
-    levels = _levels(every_level, {"first_name_key": "mariana", "last_name_key": "goncalves lopes"},
-                     {"first_name_key": "mariana", "last_name_key": "lopea"})
+    levels = _levels(
+        every_level,
+        {"first_name_key": "mariana", "last_name_key": "goncalves lopes"},
+        {"first_name_key": "mariana", "last_name_key": "lopea"},
+    )
     assert levels["last_name"] == "One surname in common, with a typo"
 
 
 def test_swapped_names_are_counted_once(every_level):
-    levels = _levels(every_level, {"first_name_key": "sean", "last_name_key": "hudson"}, {"first_name_key": "hudson", "last_name_key": "sean"})
+    levels = _levels(
+        every_level,
+        {"first_name_key": "sean", "last_name_key": "hudson"},
+        {"first_name_key": "hudson", "last_name_key": "sean"},
+    )
     assert levels["first_name"] == "Given name and surname swapped"
     assert levels["last_name"] == "null"  # no disagreement to cancel the swap, no second agreement
 
@@ -415,13 +425,16 @@ def test_a_lone_name_is_compared_with_the_surname(every_level):
     exact = _levels(every_level, {"first_name_key": "stonehewer"}, full)
     assert exact["first_name"] == "null"  # no given name to compare: not a false "initial agrees"
     assert exact["last_name"] == "Lone name is this surname"
-    assert _levels(every_level, {"first_name_key": "stinehewer"}, full)["last_name"] == "Lone name is this surname, with typos"
+    assert (
+        _levels(every_level, {"first_name_key": "stinehewer"}, full)["last_name"]
+        == "Lone name is this surname, with typos"
+    )
     # two lone names: no surname on either side is no evidence (SQL null logic must not make it 'all other')
     assert _levels(every_level, {"first_name_key": "dunn"}, {"first_name_key": "dunb"})["last_name"] == "null"
     # a lone name that is not the other's surname leaves the given names to be compared as usual
-    assert _levels(every_level, {"first_name_key": "john"}, {"first_name_key": "john", "last_name_key": "hayes"})["first_name"] == (
-        "Exact match on first_name_key"
-    )
+    assert _levels(every_level, {"first_name_key": "john"}, {"first_name_key": "john", "last_name_key": "hayes"})[
+        "first_name"
+    ] == ("Exact match on first_name_key")
 
 
 def test_clusters_are_the_linked_components_named_by_their_smallest_key():
@@ -436,8 +449,15 @@ def test_clusters_are_the_linked_components_named_by_their_smallest_key():
     )
     clusters = cluster_records(keys, pairs, 0.9).set_index("unique_id")["cluster_id"]
     # smallest key as text: "s:10" < "s:9"
-    assert clusters.to_dict() == {"s:10": "s:10", "s:9": "s:10", "s:2": "s:2", "s:3": "s:2", "s:4": "s:2",
-                                  "s:5": "s:5", "s:6": "s:6"}
+    assert clusters.to_dict() == {
+        "s:10": "s:10",
+        "s:9": "s:10",
+        "s:2": "s:2",
+        "s:3": "s:2",
+        "s:4": "s:2",
+        "s:5": "s:5",
+        "s:6": "s:6",
+    }
     clean = pd.DataFrame({"record_key": keys, "source": "s", "source_record_id": keys.str[2:]})
     links = record_links(clean, cluster_records(keys, pairs, 0.9), pairs, 0.9).set_index("record_key")
     assert links.index.tolist() == keys.tolist()  # the clean records' order

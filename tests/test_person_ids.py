@@ -24,9 +24,12 @@ def first():
 def test_first_run_numbers_persons_in_record_key_order(first):
     ids = ids_by_record(first)
     assert ids == {
-        "a:1": "C000000001", "b:1": "C000000001",
+        "a:1": "C000000001",
+        "b:1": "C000000001",
         "a:2": "C000000002",
-        "a:3": "C000000003", "b:3": "C000000003", "c:3": "C000000003",
+        "a:3": "C000000003",
+        "b:3": "C000000003",
+        "c:3": "C000000003",
     }
     assert first.counts["new"] == 3 and first.changes.empty
     assert set(first.register["status"]) == {"active"}
@@ -42,7 +45,15 @@ def test_rerun_on_previous_keeps_every_id(first):
         clusters([["a:1", "b:1"], ["a:2"], ["a:3", "b:3", "c:3"]]), "run2", first.links, first.register
     )
     assert ids_by_record(rerun) == ids_by_record(first)
-    assert rerun.counts == {"persons": 3, "carried_over": 3, "new": 0, "merged": 0, "split": 0, "records_moved": 0, "retired": 0}
+    assert rerun.counts == {
+        "persons": 3,
+        "carried_over": 3,
+        "new": 0,
+        "merged": 0,
+        "split": 0,
+        "records_moved": 0,
+        "retired": 0,
+    }
 
 
 def test_added_records_join_existing_person_or_get_a_new_id(first):
@@ -94,7 +105,9 @@ def test_ids_are_never_reused_after_retirement(first):
     reg = later.register.set_index("person_id")
     assert reg.loc["C000000003", "status"] == "retired"
     # and a run after that still remembers the retired number
-    third = assign_person_ids(clusters([["a:1", "b:1"], ["a:2"], ["z:1"], ["y:1"]]), "run3", later.links, later.register)
+    third = assign_person_ids(
+        clusters([["a:1", "b:1"], ["a:2"], ["z:1"], ["y:1"]]), "run3", later.links, later.register
+    )
     assert ids_by_record(third)["y:1"] == "C000000005"
 
 

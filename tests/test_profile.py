@@ -37,8 +37,13 @@ def test_profile_columns_and_personal_top_values(mini_sources):
 
 
 def test_duplicates_by_source():
-    people = pd.DataFrame({"source": ["a"] * 4, "source_record_id": ["1", "1", "2", "2"],
-                           "email": ["x@y.z", "x@y.z", "p@q.r", "other@q.r"]})
+    people = pd.DataFrame(
+        {
+            "source": ["a"] * 4,
+            "source_record_id": ["1", "1", "2", "2"],
+            "email": ["x@y.z", "x@y.z", "p@q.r", "other@q.r"],
+        }
+    )
     dups = duplicates_by_source(people, columns=["email"]).set_index("source")
     assert dups.loc["a", "exact_duplicate_rows"] == 1 and dups.loc["a", "duplicate_ids"] == 2
 
@@ -52,16 +57,31 @@ def test_invalid_shares_use_stage_02_validators(mini_sources):
 
 
 def test_freshness_flags_sources_that_missed_refreshes():
-    summary = pd.DataFrame({
-        "source": ["hourly_ok", "weekly_stale", "monthly_ok", "no_cadence", "future"],
-        "kind": ["people"] * 5,
-        "extracted_at": pd.to_datetime(["2026-11-15T06:00Z", "2026-10-27T02:00Z", "2026-10-01T00:00Z",
-                                        "2020-01-01T00:00Z", "2026-11-20T00:00Z"], utc=True),
-        "cadence": ["hourly", "weekly", "monthly", None, "daily"],
-    })
+    summary = pd.DataFrame(
+        {
+            "source": ["hourly_ok", "weekly_stale", "monthly_ok", "no_cadence", "future"],
+            "kind": ["people"] * 5,
+            "extracted_at": pd.to_datetime(
+                [
+                    "2026-11-15T06:00Z",
+                    "2026-10-27T02:00Z",
+                    "2026-10-01T00:00Z",
+                    "2020-01-01T00:00Z",
+                    "2026-11-20T00:00Z",
+                ],
+                utc=True,
+            ),
+            "cadence": ["hourly", "weekly", "monthly", None, "daily"],
+        }
+    )
     fresh = freshness(summary, date(2026, 11, 15), stale_after_cadences=2).set_index("source")
-    assert fresh["stale"].to_dict() == {"hourly_ok": False, "weekly_stale": True, "monthly_ok": False,
-                                        "no_cadence": False, "future": False}
+    assert fresh["stale"].to_dict() == {
+        "hourly_ok": False,
+        "weekly_stale": True,
+        "monthly_ok": False,
+        "no_cadence": False,
+        "future": False,
+    }
     assert fresh.loc["future", "future"]
     assert fresh.loc["weekly_stale", "allowed_age_days"] == 14.0
     assert pd.isna(fresh.loc["no_cadence", "allowed_age_days"])

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import edit_registry
+
 from helpers.registry import RegistryError, load_registry
 
 
@@ -80,8 +80,13 @@ def test_bad_values_in_entry(mini_sources):
 
     edit_registry(mini_sources, change)
     msg = problems(mini_sources)
-    for text in ("unknown encoding 'cp9999'", "unknown cadence 'sometimes'", "ISO 3166", "channel 'pigeon'",
-                 "links_to.source 'nowhere'"):
+    for text in (
+        "unknown encoding 'cp9999'",
+        "unknown cadence 'sometimes'",
+        "ISO 3166",
+        "channel 'pigeon'",
+        "links_to.source 'nowhere'",
+    ):
         assert text in msg
 
 
@@ -159,8 +164,16 @@ def test_date_formats_refuses_unknown_unmapped_and_bad_formats(mini_sources):
 
 def _csv_source(mini_sources, filename: str, data: bytes, **extra):
     (mini_sources.parent / filename).write_bytes(data)
-    entry = {"name": "extra", "path": filename, "format": "csv", "kind": "people", "id_column": "id",
-             "extracted_at": "2026-11-01T00:00:00Z", "columns": {"first_name": "name", "email": "email"}, **extra}
+    entry = {
+        "name": "extra",
+        "path": filename,
+        "format": "csv",
+        "kind": "people",
+        "id_column": "id",
+        "extracted_at": "2026-11-01T00:00:00Z",
+        "columns": {"first_name": "name", "email": "email"},
+        **extra,
+    }
     edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
     return mini_sources
 
@@ -186,9 +199,15 @@ def test_registry_paths_stay_in_the_registry_folder_unless_allowed(mini_sources,
 
     outside = tmp_path.parent / "elsewhere.csv"
     outside.write_text("id,name,email\n1,Ana,a@b.es\n", encoding="utf-8")
-    entry = {"name": "far", "path": str(Path("..") / ".." / outside.relative_to(tmp_path.parent)), "format": "csv",
-             "kind": "people", "id_column": "id", "extracted_at": "2026-11-01T00:00:00Z",
-             "columns": {"first_name": "name", "email": "email"}}
+    entry = {
+        "name": "far",
+        "path": str(Path("..") / ".." / outside.relative_to(tmp_path.parent)),
+        "format": "csv",
+        "kind": "people",
+        "id_column": "id",
+        "extracted_at": "2026-11-01T00:00:00Z",
+        "columns": {"first_name": "name", "email": "email"},
+    }
     edit_registry(mini_sources, lambda d: d.update(sources=[d["sources"][0], entry]))
     with pytest.raises(RegistryError, match="leads outside"):
         load_registry(mini_sources)

@@ -8,9 +8,8 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from conftest import FAILING_NOTEBOOK, add_failing_stage, edit_registry
+
 from helpers.runner import RunOptions, parse_set, run
 
 
@@ -37,8 +36,15 @@ def test_successful_run_writes_outputs_manifest_index_and_moves_latest(mini_proj
     assert stage["rows_in"] == 17 and stage["rows_out"] == 12
     assert stage["headline"]["people records"] == 9 and stage["headline"]["quarantined rows"] == 5
     assert m["parameters"]["reference_date"] == "2026-11-15"
-    for name in ("raw_records.parquet", "quarantine.parquet", "transactions.parquet", "suppressions.parquet",
-                 "interactions.parquet", "address_changes.parquet", "source_summary.parquet"):
+    for name in (
+        "raw_records.parquet",
+        "quarantine.parquet",
+        "transactions.parquet",
+        "suppressions.parquet",
+        "interactions.parquet",
+        "address_changes.parquet",
+        "source_summary.parquet",
+    ):
         assert (run_dir / name).exists(), name
     assert (report_dir / "01_ingest_profile.ipynb").exists()
     html = (report_dir / "01_ingest_profile.html").read_text()
@@ -96,7 +102,12 @@ def test_unknown_parameter_and_stage_are_refused(mini_project):
 
 def test_parse_set_reads_yaml_values():
     assert parse_set(["a=1", "b=true", "c=null", "d=2026-11-15", "e=x=y"]) == {
-        "a": 1, "b": True, "c": None, "d": __import__("datetime").date(2026, 11, 15), "e": "x=y"}
+        "a": 1,
+        "b": True,
+        "c": None,
+        "d": __import__("datetime").date(2026, 11, 15),
+        "e": "x=y",
+    }
 
 
 def test_a_from_run_carries_the_reused_stages_pages(mini_project):
@@ -151,9 +162,16 @@ def test_a_killed_run_is_marked_killed_and_its_exports_moved_aside(mini_project)
     dead = mini_project / "data/processed/dead"
     (dead / "exports").mkdir(parents=True)
     (dead / "exports" / "win_back.csv").write_text("email\nx@y.es\n")
-    (dead / "run_manifest.json").write_text(json.dumps(
-        {"run_id": "dead", "status": "running", "started_at": "2026-11-01T00:00:00+00:00",
-         "stages": [{"name": "07_segmentation", "status": "running"}]}))
+    (dead / "run_manifest.json").write_text(
+        json.dumps(
+            {
+                "run_id": "dead",
+                "status": "running",
+                "started_at": "2026-11-01T00:00:00+00:00",
+                "stages": [{"name": "07_segmentation", "status": "running"}],
+            }
+        )
+    )
     code, text = run_project(mini_project, run_id="next")
     assert code == 0, text
     assert "run dead never finished" in text

@@ -7,17 +7,16 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
+from helpers.currency import UnknownCurrency, parse_amounts, to_reporting
 from helpers.gates import run_gate
 from helpers.segment.config import Lifecycle, SegmentConfigError, SegmentRule, load_segment_config, uncovered
-from helpers.segment.currency import UnknownCurrency, parse_amounts, to_reporting
 from helpers.segment.database import EXAMPLE_QUERIES, build_customer_database, run_example_queries
 from helpers.segment.export import export_list, neutralise_formulas
 from helpers.segment.lifecycle import lifecycle_stage
@@ -35,7 +34,7 @@ from helpers.segment.metrics import customer_metrics
 from helpers.segment.profile_segments import profile_segments
 from helpers.segment.rfm import named_segments, quintile_scores, rfm_scores
 from helpers.segment.table import segment_sizes, segment_table
-from helpers.segment.transactions import link_summary, link_to_persons, prepare_transactions, promotion_flags
+from helpers.transactions import link_summary, link_to_persons, prepare_transactions, promotion_flags
 
 REF = date(2026, 11, 15)
 
@@ -52,24 +51,36 @@ def lists_cfg():
 
 # -- the registry facts and people the linking tests share -------------------------------------
 
-SUMMARY = pd.DataFrame({
-    "source": ["shop", "crm", "shop_orders", "tills", "legacy_sales", "cases"],
-    "kind": ["people", "people", "transactions", "transactions", "transactions", "interactions"],
-    "default_country": [None, "ES", None, None, None, None],
-    "date_format": [None, "%d/%m/%Y", None, "%m/%d/%Y", None, None],
-    "links_to": [None, None, json.dumps({"source": "shop"}), json.dumps({"field": "loyalty_card"}), None,
-                 json.dumps({"source": "shop"})],
-})
-LINKS = pd.DataFrame({
-    "record_key": ["shop:E1", "shop:E2", "crm:1", "crm:2", "crm:3"],
-    "source": ["shop", "shop", "crm", "crm", "crm"],
-    "source_record_id": ["E1", "E2", "1", "2", "3"],
-    "person_id": ["P1", "P2", "P1", "P3", "P4"],
-})
-CLEAN = pd.DataFrame({
-    "record_key": ["shop:E1", "shop:E2", "crm:1", "crm:2", "crm:3"],
-    "loyalty_card": [None, None, "lc-123 456", "LC999", "lc999"],  # LC999 is on two persons: ambiguous
-})
+SUMMARY = pd.DataFrame(
+    {
+        "source": ["shop", "crm", "shop_orders", "tills", "legacy_sales", "cases"],
+        "kind": ["people", "people", "transactions", "transactions", "transactions", "interactions"],
+        "default_country": [None, "ES", None, None, None, None],
+        "date_format": [None, "%d/%m/%Y", None, "%m/%d/%Y", None, None],
+        "links_to": [
+            None,
+            None,
+            json.dumps({"source": "shop"}),
+            json.dumps({"field": "loyalty_card"}),
+            None,
+            json.dumps({"source": "shop"}),
+        ],
+    }
+)
+LINKS = pd.DataFrame(
+    {
+        "record_key": ["shop:E1", "shop:E2", "crm:1", "crm:2", "crm:3"],
+        "source": ["shop", "shop", "crm", "crm", "crm"],
+        "source_record_id": ["E1", "E2", "1", "2", "3"],
+        "person_id": ["P1", "P2", "P1", "P3", "P4"],
+    }
+)
+CLEAN = pd.DataFrame(
+    {
+        "record_key": ["shop:E1", "shop:E2", "crm:1", "crm:2", "crm:3"],
+        "loyalty_card": [None, None, "lc-123 456", "LC999", "lc999"],  # LC999 is on two persons: ambiguous
+    }
+)
 
 
 def values(s: pd.Series) -> list:
@@ -79,8 +90,18 @@ def values(s: pd.Series) -> list:
 
 def tx(rows: list[dict]) -> pd.DataFrame:
     """Canonical, all-text transactions as stage 01 writes them."""
-    cols = ["source", "source_record_id", "transaction_id", "customer_ref", "transaction_at", "amount", "currency",
-            "product_category", "channel", "promotion"]
+    cols = [
+        "source",
+        "source_record_id",
+        "transaction_id",
+        "customer_ref",
+        "transaction_at",
+        "amount",
+        "currency",
+        "product_category",
+        "channel",
+        "promotion",
+    ]
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols).astype("object")
     df["source_record_id"] = [f"row-{i}" for i in range(1, len(df) + 1)]
     df["transaction_id"] = df["transaction_id"].fillna(pd.Series([f"T{i}" for i in range(1, len(df) + 1)]))
@@ -89,9 +110,12 @@ def tx(rows: list[dict]) -> pd.DataFrame:
 
 # -- config -------------------------------------------------------------------------------------
 
+
 def test_shipped_segment_rules_name_every_score_combination(cfg):
     assert uncovered(cfg.rfm_segments) == []
-    assert {"Champions", "Loyal", "Potential loyalist", "At risk", "Hibernating", "Lost"} <= {r.name for r in cfg.rfm_segments}
+    assert {"Champions", "Loyal", "Potential loyalist", "At risk", "Hibernating", "Lost"} <= {
+        r.name for r in cfg.rfm_segments
+    }
     assert cfg.reporting_currency == "EUR" and cfg.rates["EUR"] == 1.0
 
 
@@ -107,28 +131,39 @@ def test_segment_config_errors_name_the_file_and_every_bad_key(tmp_path):
         load_segment_config(path)
     text = str(err.value)
     assert str(path) in text
-    for key in ("currency_rates.rates.GBP", "rfm_segments[1] (Champions).fm", "lifecycle: unknown key(s) lapsd",
-                "inactive_after_days must be greater"):
+    for key in (
+        "currency_rates.rates.GBP",
+        "rfm_segments[1] (Champions).fm",
+        "lifecycle.lapsd: unknown key",
+        "inactive_after_days must be greater",
+    ):
         assert key in text
 
 
 def test_segment_rules_with_a_gap_are_refused(tmp_path):
     path = tmp_path / "segments.yaml"
-    path.write_text("reporting_currency: EUR\ncurrency_rates: {as_of: x, rates: {EUR: 1}}\n"
-                    "rfm_segments:\n  - {name: Top, r: [4, 5]}\n  - {name: Low, r: [1, 2]}\n")
+    path.write_text(
+        "reporting_currency: EUR\ncurrency_rates: {as_of: x, rates: {EUR: 1}}\n"
+        "rfm_segments:\n  - {name: Top, r: [4, 5]}\n  - {name: Low, r: [1, 2]}\n"
+    )
     with pytest.raises(SegmentConfigError, match=r"25 of 125 score combinations match no rule \(e.g. r=3 f=1 m=1"):
         load_segment_config(path)
 
 
 # -- money --------------------------------------------------------------------------------------
 
+
 def test_amounts_in_every_currency_are_converted_with_the_fixed_rates(cfg):
     amount = pd.Series([100.0, 100.0, 100.0, 10.0])
     currency = pd.Series(["EUR", "gbp ", "USD", "BRL"])
     source = pd.Series(["shop_orders"] * 4)
     got = to_reporting(amount, currency, source, cfg)
-    assert got.tolist() == [100.0, round(100 * cfg.rates["GBP"], 2), round(100 * cfg.rates["USD"], 2),
-                            round(10 * cfg.rates["BRL"], 2)]
+    assert got.tolist() == [
+        100.0,
+        round(100 * cfg.rates["GBP"], 2),
+        round(100 * cfg.rates["USD"], 2),
+        round(10 * cfg.rates["BRL"], 2),
+    ]
 
 
 def test_unknown_currency_stops_with_currency_source_and_count(cfg):
@@ -147,9 +182,14 @@ def test_missing_currency_takes_the_source_default_or_stops(cfg, tmp_path):
     with pytest.raises(UnknownCurrency, match=r"\(none\) in source 'tills': 1 transactions"):
         to_reporting(amount, currency, source, cfg)
     path = tmp_path / "s.yaml"
-    path.write_text((ROOT / "config" / "segments.yaml").read_text().replace("source_currency: {}", "source_currency: {tills: GBP}"))
+    path.write_text(
+        (ROOT / "config" / "segments.yaml").read_text().replace("source_currency: {}", "source_currency: {tills: GBP}")
+    )
     with_default = load_segment_config(path)
-    assert to_reporting(amount, currency, source, with_default).tolist() == [round(5 * with_default.rates["GBP"], 2), 5.0]
+    assert to_reporting(amount, currency, source, with_default).tolist() == [
+        round(5 * with_default.rates["GBP"], 2),
+        5.0,
+    ]
 
 
 def test_amount_text_in_local_formats_is_read():
@@ -166,36 +206,77 @@ def test_promotion_is_a_flag_or_a_discount_code():
 
 # -- linking ------------------------------------------------------------------------------------
 
+
 def test_transactions_link_by_source_ids_and_by_normalised_loyalty_cards():
-    events = tx([
-        {"source": "shop_orders", "customer_ref": "E1"},
-        {"source": "shop_orders", "customer_ref": " E2 "},
-        {"source": "shop_orders", "customer_ref": "E404"},
-        {"source": "shop_orders", "customer_ref": None},
-        {"source": "tills", "customer_ref": "LC123456"},   # 'lc-123 456' on the CRM record of P1
-        {"source": "tills", "customer_ref": "lc 999"},     # two persons carry it
-        {"source": "tills", "customer_ref": ""},
-        {"source": "legacy_sales", "customer_ref": "X1"},  # no links_to rule
-    ])
+    events = tx(
+        [
+            {"source": "shop_orders", "customer_ref": "E1"},
+            {"source": "shop_orders", "customer_ref": " E2 "},
+            {"source": "shop_orders", "customer_ref": "E404"},
+            {"source": "shop_orders", "customer_ref": None},
+            {"source": "tills", "customer_ref": "LC123456"},  # 'lc-123 456' on the CRM record of P1
+            {"source": "tills", "customer_ref": "lc 999"},  # two persons carry it
+            {"source": "tills", "customer_ref": ""},
+            {"source": "legacy_sales", "customer_ref": "X1"},  # no links_to rule
+        ]
+    )
     got = link_to_persons(events, SUMMARY, LINKS, CLEAN)
     assert values(got["person_id"]) == ["P1", "P2", None, None, "P1", None, None, None]
-    assert got["link_status"].tolist() == ["linked", "linked", "unlinked", "anonymous", "linked", "ambiguous",
-                                           "anonymous", "no_link_rule"]
+    assert got["link_status"].tolist() == [
+        "linked",
+        "linked",
+        "unlinked",
+        "anonymous",
+        "linked",
+        "ambiguous",
+        "anonymous",
+        "no_link_rule",
+    ]
 
 
 def test_prepared_transactions_read_each_sources_dates_and_report_anonymous_share(cfg):
-    events = tx([
-        {"source": "tills", "customer_ref": "LC123456", "transaction_at": "03/04/2026 10:00", "amount": "10.00",
-         "currency": "EUR", "promotion": "N"},
-        {"source": "tills", "customer_ref": None, "transaction_at": "03/05/2026 11:00", "amount": "30.00",
-         "currency": "EUR", "promotion": "Y"},
-        {"source": "shop_orders", "customer_ref": "E2", "transaction_at": "2026-11-16T09:00:00Z", "amount": "5",
-         "currency": "EUR"},  # after the reference day: does not count
-        {"source": "shop_orders", "customer_ref": "E2", "transaction_at": "2026-11-01T09:00:00Z", "amount": "n/a",
-         "currency": "EUR"},
-        {"source": "shop_orders", "customer_ref": None, "transaction_at": "2026-11-02", "amount": "100",
-         "currency": "GBP", "promotion": "SPRING15"},
-    ])
+    events = tx(
+        [
+            {
+                "source": "tills",
+                "customer_ref": "LC123456",
+                "transaction_at": "03/04/2026 10:00",
+                "amount": "10.00",
+                "currency": "EUR",
+                "promotion": "N",
+            },
+            {
+                "source": "tills",
+                "customer_ref": None,
+                "transaction_at": "03/05/2026 11:00",
+                "amount": "30.00",
+                "currency": "EUR",
+                "promotion": "Y",
+            },
+            {
+                "source": "shop_orders",
+                "customer_ref": "E2",
+                "transaction_at": "2026-11-16T09:00:00Z",
+                "amount": "5",
+                "currency": "EUR",
+            },  # after the reference day: does not count
+            {
+                "source": "shop_orders",
+                "customer_ref": "E2",
+                "transaction_at": "2026-11-01T09:00:00Z",
+                "amount": "n/a",
+                "currency": "EUR",
+            },
+            {
+                "source": "shop_orders",
+                "customer_ref": None,
+                "transaction_at": "2026-11-02",
+                "amount": "100",
+                "currency": "GBP",
+                "promotion": "SPRING15",
+            },
+        ]
+    )
     prep = prepare_transactions(events, SUMMARY, LINKS, CLEAN, cfg, REF)
     assert prep["purchased_on"].iloc[0] == pd.Timestamp("2026-03-04")  # the tills' month-first format
     assert values(prep["issue"]) == [None, None, "future date", "unreadable amount", None]
@@ -209,33 +290,40 @@ def test_prepared_transactions_read_each_sources_dates_and_report_anonymous_shar
 
 # -- metrics --------------------------------------------------------------------------------------
 
+
 def purchases(rows: list[tuple]) -> pd.DataFrame:
     """(person, order_key, day, amount, promo, category) -> the linked, usable purchases frame."""
-    df = pd.DataFrame(rows, columns=["person_id", "order_key", "purchased_on", "amount_reporting", "on_promotion",
-                                     "product_category"])
+    df = pd.DataFrame(
+        rows, columns=["person_id", "order_key", "purchased_on", "amount_reporting", "on_promotion", "product_category"]
+    )
     df["purchased_on"] = pd.to_datetime(df["purchased_on"]).astype("datetime64[s]")
     return df
 
 
-PERSONS = pd.DataFrame({"person_id": ["A", "B", "C"],
-                        "first_seen": pd.to_datetime(["2020-01-01", None, "2026-11-01"])})
+PERSONS = pd.DataFrame({"person_id": ["A", "B", "C"], "first_seen": pd.to_datetime(["2020-01-01", None, "2026-11-01"])})
 
 
 def test_customer_metrics_follow_their_definitions():
-    p = purchases([
-        ("A", "s:1", "2026-11-14", 40.0, True, "yoga"),
-        ("A", "s:1", "2026-11-14", 60.0, False, "running"),   # a second line of order s:1
-        ("A", "s:2", "2026-10-17", 50.0, False, "running"),   # 29 days before: inside 30 days
-        ("A", "s:3", "2026-10-16", 20.0, False, "yoga"),      # 30 days before: outside
-        ("A", "s:4", "2026-10-20", -10.0, False, "yoga"),     # a refund: not a purchase
-        ("B", "t:9", "2025-11-15", 15.0, True, "home"),
-    ])
+    p = purchases(
+        [
+            ("A", "s:1", "2026-11-14", 40.0, True, "yoga"),
+            ("A", "s:1", "2026-11-14", 60.0, False, "running"),  # a second line of order s:1
+            ("A", "s:2", "2026-10-17", 50.0, False, "running"),  # 29 days before: inside 30 days
+            ("A", "s:3", "2026-10-16", 20.0, False, "yoga"),  # 30 days before: outside
+            ("A", "s:4", "2026-10-20", -10.0, False, "yoga"),  # a refund: not a purchase
+            ("B", "t:9", "2025-11-15", 15.0, True, "home"),
+        ]
+    )
     complaints = pd.Series({"B": 2})
     m = customer_metrics(PERSONS, p, REF, (30,), complaints).set_index("person_id")
     a, b, c = m.loc["A"], m.loc["B"], m.loc["C"]
     assert (a["frequency"], a["monetary"], a["avg_order_value"]) == (3, 160.0, round(170 / 3, 2))
     assert a["promo_share"] == pytest.approx(1 / 3)
-    assert (a["recency_days"], a["days_since_first_purchase"], a["tenure_days"]) == (1, 30, (pd.Timestamp(REF) - pd.Timestamp("2020-01-01")).days)
+    assert (a["recency_days"], a["days_since_first_purchase"], a["tenure_days"]) == (
+        1,
+        30,
+        (pd.Timestamp(REF) - pd.Timestamp("2020-01-01")).days,
+    )
     assert (a["spend_30d"], a["orders_30d"]) == (140.0, 2)  # 100 + 50 - 10; the refund is not an order
     assert a["favourite_category"] == "running"  # running 2 orders (s:1 by its biggest line, s:2), yoga 1
     assert (b["frequency"], b["recency_days"], b["tenure_days"], b["complaints"]) == (1, 365, 365, 2)
@@ -244,6 +332,7 @@ def test_customer_metrics_follow_their_definitions():
 
 
 # -- RFM ------------------------------------------------------------------------------------------
+
 
 def test_quintiles_of_distinct_values_use_every_score():
     assert quintile_scores(pd.Series([10, 20, 30, 40, 50])).tolist() == [1, 2, 3, 4, 5]
@@ -270,11 +359,13 @@ def test_quintiles_of_tiny_populations_stay_in_the_middle():
 
 
 def test_only_buyers_are_scored_and_named(cfg):
-    metrics = pd.DataFrame({
-        "frequency": [0, 9, 1, 3, 2, 5],
-        "recency_days": pd.array([pd.NA, 1, 400, 30, 200, 90], dtype="Int64"),
-        "monetary": [0.0, 900.0, 10.0, 150.0, 60.0, 300.0],
-    })
+    metrics = pd.DataFrame(
+        {
+            "frequency": [0, 9, 1, 3, 2, 5],
+            "recency_days": pd.array([pd.NA, 1, 400, 30, 200, 90], dtype="Int64"),
+            "monetary": [0.0, 900.0, 10.0, 150.0, 60.0, 300.0],
+        }
+    )
     scores = rfm_scores(metrics)
     assert scores.loc[0].isna().all()
     assert scores.loc[1, ["r_score", "f_score", "m_score"]].tolist() == [5, 5, 5]
@@ -284,51 +375,82 @@ def test_only_buyers_are_scored_and_named(cfg):
     assert pd.isna(names[0]) and names[1] == "Champions" and names[2] == "Lost"
 
 
-@pytest.mark.parametrize("r, f, m, expected", [
-    (5, 5, 4, "Champions"), (5, 1, 1, "New customers"), (4, 3, 3, "Potential loyalist"), (3, 4, 5, "Loyal"),
-    (3, 3, 3, "Need attention"), (2, 5, 5, "Can't lose them"), (1, 4, 3, "At risk"), (2, 1, 2, "Hibernating"),
-    (1, 1, 1, "Lost"), (1, 2, 1, "Hibernating"), (4, 1, 1, "Promising"), (3, 1, 2, "About to sleep"),
-])
+@pytest.mark.parametrize(
+    "r, f, m, expected",
+    [
+        (5, 5, 4, "Champions"),
+        (5, 1, 1, "New customers"),
+        (4, 3, 3, "Potential loyalist"),
+        (3, 4, 5, "Loyal"),
+        (3, 3, 3, "Need attention"),
+        (2, 5, 5, "Can't lose them"),
+        (1, 4, 3, "At risk"),
+        (2, 1, 2, "Hibernating"),
+        (1, 1, 1, "Lost"),
+        (1, 2, 1, "Hibernating"),
+        (4, 1, 1, "Promising"),
+        (3, 1, 2, "About to sleep"),
+    ],
+)
 def test_named_segments_of_the_shipped_rules(cfg, r, f, m, expected):
-    scores = pd.DataFrame({"r_score": [r], "f_score": [f], "m_score": [m], "fm_score": [(f + m + 1) // 2]}).astype("Int64")
+    scores = pd.DataFrame({"r_score": [r], "f_score": [f], "m_score": [m], "fm_score": [(f + m + 1) // 2]}).astype(
+        "Int64"
+    )
     assert named_segments(scores, cfg.rfm_segments).iloc[0] == expected
 
 
 def test_the_first_matching_rule_wins():
-    rules = (SegmentRule("Recent", {"r": (4, 5)}), SegmentRule("Big", {"m": (5, 5)}), SegmentRule("Rest", {"r": (1, 5)}))
-    scores = pd.DataFrame({"r_score": [5, 2, 2], "f_score": [1, 1, 1], "m_score": [5, 5, 1], "fm_score": [3, 3, 1]}).astype("Int64")
+    rules = (
+        SegmentRule("Recent", {"r": (4, 5)}),
+        SegmentRule("Big", {"m": (5, 5)}),
+        SegmentRule("Rest", {"r": (1, 5)}),
+    )
+    scores = pd.DataFrame(
+        {"r_score": [5, 2, 2], "f_score": [1, 1, 1], "m_score": [5, 5, 1], "fm_score": [3, 3, 1]}
+    ).astype("Int64")
     assert named_segments(scores, rules).tolist() == ["Recent", "Big", "Rest"]
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("frequency, recency, since_first, expected", [
-    (0, None, None, "prospect"),
-    (3, 366, 900, "inactive"),
-    (3, 365, 900, "lapsed"),        # exactly inactive_after_days: not yet inactive
-    (9, 181, 900, "lapsed"),        # a lapsed loyal customer is lapsed
-    (3, 180, 900, "repeat"),        # exactly lapsed_after_days: not yet lapsed
-    (1, 150, 150, "new_customer"),  # a single purchase, not lapsed
-    (3, 10, 90, "new_customer"),    # first purchase exactly new_customer_days ago
-    (3, 10, 91, "repeat"),
-    (4, 10, 400, "repeat"),
-    (5, 10, 400, "loyal"),
-])
+
+@pytest.mark.parametrize(
+    "frequency, recency, since_first, expected",
+    [
+        (0, None, None, "prospect"),
+        (3, 366, 900, "inactive"),
+        (3, 365, 900, "lapsed"),  # exactly inactive_after_days: not yet inactive
+        (9, 181, 900, "lapsed"),  # a lapsed loyal customer is lapsed
+        (3, 180, 900, "repeat"),  # exactly lapsed_after_days: not yet lapsed
+        (1, 150, 150, "new_customer"),  # a single purchase, not lapsed
+        (3, 10, 90, "new_customer"),  # first purchase exactly new_customer_days ago
+        (3, 10, 91, "repeat"),
+        (4, 10, 400, "repeat"),
+        (5, 10, 400, "loyal"),
+    ],
+)
 def test_lifecycle_boundaries(frequency, recency, since_first, expected):
-    metrics = pd.DataFrame({"frequency": [frequency], "recency_days": pd.array([recency], dtype="Int64"),
-                            "days_since_first_purchase": pd.array([since_first], dtype="Int64")})
-    rules = Lifecycle(new_customer_days=90, repeat_min_orders=2, loyal_min_orders=5, lapsed_after_days=180,
-                      inactive_after_days=365)
+    metrics = pd.DataFrame(
+        {
+            "frequency": [frequency],
+            "recency_days": pd.array([recency], dtype="Int64"),
+            "days_since_first_purchase": pd.array([since_first], dtype="Int64"),
+        }
+    )
+    rules = Lifecycle(
+        new_customer_days=90, repeat_min_orders=2, loyal_min_orders=5, lapsed_after_days=180, inactive_after_days=365
+    )
     assert lifecycle_stage(metrics, rules).iloc[0] == expected
 
 
 # -- profile segments and the segment table -------------------------------------------------------
 
+
 def golden(**extra) -> pd.DataFrame:
     base = {
         "person_id": ["A", "B", "C"],
         "title": [None, "Ms", "Mr"],
-        "first_name": ["Ann", "=HYPERLINK(\"http://x\")", "Carl"],
+        "first_name": ["Ann", '=HYPERLINK("http://x")', "Carl"],
         "last_name": ["Lee", "Bo", "Cruz"],
         "gender": ["F", "f", None],
         "age": pd.array([30, 41, None], dtype="Int64"),
@@ -378,17 +500,20 @@ def test_segment_table_has_one_row_per_person_buyers_or_not(cfg):
 
 # -- campaign lists ---------------------------------------------------------------------------------
 
+
 def list_world(cfg, gold: pd.DataFrame | None = None):
     """Four customers with known segments, their golden fields and a contactability table."""
     g = gold if gold is not None else pd.concat([golden(), golden(person_id=["D"] * 3).iloc[:1]], ignore_index=True)
     if gold is None:
         g.loc[3, ["first_name", "last_name", "address_key", "postcode"]] = ["Dee", "Diaz", "es|28013|mayor|5|", "28013"]
-    p = purchases([
-        ("A", "s:1", "2026-11-10", 600.0, False, "yoga"),
-        ("B", "s:2", "2026-11-01", 700.0, False, "home"),
-        ("C", "s:3", "2026-11-12", 900.0, False, "home"),
-        ("D", "s:4", "2026-11-11", 800.0, False, "home"),
-    ]).assign(usable=True, link_status="linked")
+    p = purchases(
+        [
+            ("A", "s:1", "2026-11-10", 600.0, False, "yoga"),
+            ("B", "s:2", "2026-11-01", 700.0, False, "home"),
+            ("C", "s:3", "2026-11-12", 900.0, False, "home"),
+            ("D", "s:4", "2026-11-11", 800.0, False, "home"),
+        ]
+    ).assign(usable=True, link_status="linked")
     seg = segment_table(g, p, None, cfg, REF)
     return seg, g
 
@@ -442,19 +567,25 @@ def test_a_bad_where_names_the_list(cfg, lists_cfg):
         with pytest.raises(CampaignListError, match="list 'broken'"):
             build_list(con, ListDefinition("broken", "", "email", where), lists_cfg, reach)
     with pytest.raises(CampaignListError, match=r"list 'cols'.*email"):
-        build_list(con, ListDefinition("cols", "", "email", "true", columns=("person_id", "email", "contact")),
-                   lists_cfg, reach)  # the golden email is not in the view: only contactability's contact
+        build_list(
+            con,
+            ListDefinition("cols", "", "email", "true", columns=("person_id", "email", "contact")),
+            lists_cfg,
+            reach,
+        )  # the golden email is not in the view: only contactability's contact
 
 
 def test_suppression_keeps_out_everyone_not_contactable_on_the_channel(cfg, lists_cfg, tmp_path):
     seg, g = list_world(cfg)
     con = connect(customer_view(seg, g))
-    reach = contactability([
-        ("A", "email", False, "unsubscribe", None),   # opted out of email …
-        ("A", "phone", True, "ok", "+34600000001"),   # … but not of phone
-        ("B", "email", True, "ok", "bo.new@x.com"),   # the address stage 06 chose, not golden's bo@x.com
-        ("C", "email", True, "ok", None),              # contactable but no address: cannot be mailed
-    ])                                                 # D has no row at all
+    reach = contactability(
+        [
+            ("A", "email", False, "unsubscribe", None),  # opted out of email …
+            ("A", "phone", True, "ok", "+34600000001"),  # … but not of phone
+            ("B", "email", True, "ok", "bo.new@x.com"),  # the address stage 06 chose, not golden's bo@x.com
+            ("C", "email", True, "ok", None),  # contactable but no address: cannot be mailed
+        ]
+    )  # D has no row at all
     definition = ListDefinition("everyone", "", "email", "true")
     built = build_list(con, definition, lists_cfg, reach)
     assert built.rows["person_id"].tolist() == ["B"]
@@ -466,9 +597,17 @@ def test_suppression_keeps_out_everyone_not_contactable_on_the_channel(cfg, list
 
 
 def test_export_reapplies_suppression_to_whatever_it_is_handed(lists_cfg, tmp_path):
-    rows = pd.DataFrame({"person_id": ["A", "B"], "title": [None, None], "first_name": ["Ann", "Bo"],
-                         "last_name": ["Lee", "Bo"], "contact": ["ann@x.com", "bo@x.com"], "country": ["ES", "ES"],
-                         "_position": [1, 2]})
+    rows = pd.DataFrame(
+        {
+            "person_id": ["A", "B"],
+            "title": [None, None],
+            "first_name": ["Ann", "Bo"],
+            "last_name": ["Lee", "Bo"],
+            "contact": ["ann@x.com", "bo@x.com"],
+            "country": ["ES", "ES"],
+            "_position": [1, 2],
+        }
+    )
     handed = CampaignList(ListDefinition("sneaky", "", "email", "true"), rows)
     reach = contactability([("A", "email", False, "hard_bounce", "ann@x.com"), ("B", "email", True, "ok", "bo@x.com")])
     result = export_list(handed, lists_cfg, reach, tmp_path)
@@ -506,7 +645,9 @@ def test_the_customers_view_matches_golden_fields_by_person_whatever_the_order(c
     seg, g = list_world(cfg)
     in_order = customer_view(seg, g).to_pandas().set_index("person_id")
     shuffled = customer_view(seg.iloc[::-1].reset_index(drop=True), g).to_pandas().set_index("person_id")
-    assert shuffled.loc[in_order.index, ["first_name", "household_key"]].equals(in_order[["first_name", "household_key"]])
+    assert shuffled.loc[in_order.index, ["first_name", "household_key"]].equals(
+        in_order[["first_name", "household_key"]]
+    )
     assert "email" not in in_order.columns and "phone" not in in_order.columns
 
 
@@ -515,8 +656,17 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(lists_cfg, tmp_path):
     safe = ["+34600123456", "-5", "Ann", "O'Neil", "mid=dle"]
     names = risky + safe
     people = [f"P{i}" for i in range(len(names))]
-    rows = pd.DataFrame({"person_id": people, "title": None, "first_name": names, "last_name": "X",
-                         "contact": "+34600123456", "country": "ES", "_position": range(len(names))})
+    rows = pd.DataFrame(
+        {
+            "person_id": people,
+            "title": None,
+            "first_name": names,
+            "last_name": "X",
+            "contact": "+34600123456",
+            "country": "ES",
+            "_position": range(len(names)),
+        }
+    )
     reach = contactability([(p, "phone", True, "ok", "+34600123456") for p in people])
     result = export_list(CampaignList(ListDefinition("f", "", "phone", "true"), rows), lists_cfg, reach, tmp_path)
     expected = ["'" + v for v in risky] + safe
@@ -533,19 +683,37 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(lists_cfg, tmp_path):
 
 # -- the analysts' database and the gate ------------------------------------------------------------
 
+
 def test_customer_database_has_the_run_tables_and_the_example_queries_run(cfg, tmp_path):
     seg, g = list_world(cfg)
-    events = tx([{"source": "shop_orders", "customer_ref": "E1", "transaction_at": "2026-11-01", "amount": "10",
-                  "currency": "EUR", "channel": "online"},
-                 {"source": "shop_orders", "customer_ref": None, "transaction_at": "2026-11-02", "amount": "30",
-                  "currency": "EUR", "channel": "online"}])
+    events = tx(
+        [
+            {
+                "source": "shop_orders",
+                "customer_ref": "E1",
+                "transaction_at": "2026-11-01",
+                "amount": "10",
+                "currency": "EUR",
+                "channel": "online",
+            },
+            {
+                "source": "shop_orders",
+                "customer_ref": None,
+                "transaction_at": "2026-11-02",
+                "amount": "30",
+                "currency": "EUR",
+                "channel": "online",
+            },
+        ]
+    )
     prepare_transactions(events, SUMMARY, LINKS, CLEAN, cfg, REF).to_parquet(tmp_path / "transactions_linked.parquet")
     seg.to_parquet(tmp_path / "segments.parquet")
     g.to_parquet(tmp_path / "golden_customers.parquet")
     LINKS.to_parquet(tmp_path / "record_links.parquet")
     CLEAN.to_parquet(tmp_path / "clean_records.parquet")
     contactability([("B", "email", True, "ok", "b@x.com"), ("C", "email", False, "unsubscribe", None)]).to_parquet(
-        tmp_path / "contactability.parquet")
+        tmp_path / "contactability.parquet"
+    )
     seg.loc[seg["person_id"] == "B", "lifecycle"] = "lapsed"
     seg.loc[seg["person_id"] == "C", "lifecycle"] = "lapsed"
     seg.to_parquet(tmp_path / "segments.parquet")
@@ -560,6 +728,7 @@ def test_customer_database_has_the_run_tables_and_the_example_queries_run(cfg, t
     assert revenue[["revenue", "anonymous_share"]].values.tolist() == [[40.0, 0.75]]
     assert results["contactable_lapsed_by_channel"].values.tolist() == [["email", "ES", 1]]
     import duckdb
+
     con = duckdb.connect(str(path), read_only=True)
     tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
     con.close()
@@ -583,11 +752,12 @@ def test_a_household_mailing_carries_the_household_salutation(cfg, lists_cfg, tm
     households = pd.DataFrame({"household_id": ["H1", "H2"], "salutation": ["Familia Diaz García", "Sr. Costa"]})
     con = connect(customer_view(seg, g, households))
     mail = ListDefinition("letters", "", "mail", "true", "person_id", dedupe="household")
-    everyone = contactability([(p, "mail", True, "ok", f"address of {p}") for p in "ABCD"])
+    # stage 06 checked the golden address of each (a postal export prints only that address)
+    everyone = contactability([(p, "mail", True, "ok", k) for p, k in zip(g["person_id"], g["address_key"])])
     built = build_list(con, mail, lists_cfg, everyone)
     result = export_list(built, lists_cfg, everyone, tmp_path / "exports")
     rows = pd.read_csv(result.csv, dtype=str).set_index("person_id")
-    assert rows["household_salutation"].to_dict() == {"C": "Sr. Costa", "D": "Familia Diaz García"}
+    assert rows["name_line"].to_dict() == {"C": "Sr. Costa", "D": "Familia Diaz García"}
     # without households the column is there and empty, so the shipped mail columns still work
     bare = connect(customer_view(seg, g))
     assert build_list(bare, mail, lists_cfg, everyone).rows["household_salutation"].isna().all()

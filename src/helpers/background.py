@@ -16,7 +16,8 @@ import multiprocessing
 import os
 import sys
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ENV = "CLIENTELA_BACKGROUND"
 
@@ -78,6 +79,7 @@ class Background:
             raise self._error
         if self._done:
             return self._value
+        assert self._process is not None  # not done yet: the work runs in a forked child
         try:
             message = self._conn.recv()
         except EOFError:

@@ -30,11 +30,28 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a pipeline parameter")
     run.add_argument("--from", dest="from_stage", help="first stage to run (number or name)")
     run.add_argument("--to", dest="to_stage", help="last stage to run (number or name)")
+    promote = run.add_mutually_exclusive_group()
+    promote.add_argument(
+        "--promote",
+        dest="promote",
+        action="store_true",
+        default=None,
+        help="let a --from run that passes become 'latest'",
+    )
+    promote.add_argument(
+        "--no-promote",
+        dest="promote",
+        action="store_false",
+        help="never move 'latest', even when every stage passes (experiments)",
+    )
     run.add_argument("--project", type=Path, help="project folder (default: found from the working directory)")
 
-    val = sub.add_parser("validate", help="check a source registry and its files, run nothing")
+    val = sub.add_parser("validate", help="check the parameters, registry, config files and suites; run nothing")
     val.add_argument("--sources", help="source registry (default: the one in config/pipeline.yaml)")
     val.add_argument("--project", type=Path)
+    val.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter as `run` would get it"
+    )
 
     sub.add_parser("stages", help="list the pipeline's stages").add_argument("--project", type=Path)
 
@@ -42,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     init.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="csv, jsonl, xlsx or parquet files")
     init.add_argument("--out", type=Path, default=Path("sources.yaml"), help="registry to write (default sources.yaml)")
     init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+
+    from helpers.decisions.commands import add_parsers as add_decision_parsers
+
+    add_decision_parsers(sub)  # decide, merge, split: people's corrections (helpers/decisions)
+
+    from helpers.privacy_requests.commands import add_parsers as add_request_parsers
+
+    add_request_parsers(sub)  # forget, subject-access: data-subject requests (helpers/privacy_requests)
 
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
@@ -76,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
             overrides=runner.parse_set(args.set),
             from_stage=args.from_stage,
             to_stage=args.to_stage,
+            promote=args.promote,
         )
     except runner.RunError as exc:
         print(f"clientela: {exc}", file=sys.stderr)
@@ -84,19 +110,25 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Check what a run would check before stage 01 — parameters, the registry and its files, every
+    config file and expectation suite — and list every problem at once (exit 2)."""
     from helpers import runner
-    from helpers.registry import RegistryError, load_registry
+    from helpers.settings import ConfigError
+    from helpers.settings.project import check_project
 
     try:
         root = args.project.resolve() if args.project else runner.find_project_root()
-        params = runner.load_parameters(root, runner.RunOptions(sources=args.sources))
-        registry = load_registry(params["sources"])
-    except (RegistryError, runner.RunError) as exc:
+        params = runner.load_parameters(
+            root, runner.RunOptions(sources=args.sources, overrides=runner.parse_set(args.set))
+        )
+        registry = check_project(params, root)
+    except (ConfigError, runner.RunError) as exc:
         print(f"clientela: {exc}", file=sys.stderr)
         return 2
     print(f"{registry.path}: {len(registry.sources)} sources, all files and mapped columns found")
     for s in registry.sources:
         print(f"  {s.name:<22} {s.kind:<16} {s.format:<8} {len(s.columns):>3} columns  {s.path.name}")
+    print("Parameters, configuration files and expectation suites: no unknown keys, every value usable.")
     return 0
 
 
@@ -122,8 +154,10 @@ def _init(args: argparse.Namespace) -> int:
     args.out.write_text(text, encoding="utf-8")
     print(f"clientela init: proposed {len(proposals)} source(s) in {args.out}; review every '# guess' comment")
     for p in proposals:
-        print(f"  {p.name:<22} {p.kind:<16} {p.sample.format:<8} {len(p.columns):>3} columns mapped, "
-              f"{len(p.unplaced)} not placed")
+        print(
+            f"  {p.name:<22} {p.kind:<16} {p.sample.format:<8} {len(p.columns):>3} columns mapped, "
+            f"{len(p.unplaced)} not placed"
+        )
     try:
         load_registry(args.out)
     except RegistryError as exc:
@@ -143,6 +177,24 @@ def _stages(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"generate": _generate, "run": _run, "validate": _validate, "stages": _stages, "init": _init}
+
+
+def _decision(args: argparse.Namespace) -> int:
+    from helpers.decisions.commands import run as run_decision
+
+    return run_decision(args)
+
+
+COMMANDS.update({"decide": _decision, "merge": _decision, "split": _decision})
+
+
+def _subject_request(args: argparse.Namespace) -> int:
+    from helpers.privacy_requests.commands import run as run_request
+
+    return run_request(args)
+
+
+COMMANDS.update({"forget": _subject_request, "subject-access": _subject_request})
 
 if __name__ == "__main__":
     sys.exit(main())

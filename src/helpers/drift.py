@@ -11,7 +11,7 @@ when it moved by more than `drift_points` percentage points (config/pipeline.yam
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 
@@ -58,5 +58,5 @@ def drift_warnings(
     return warnings
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

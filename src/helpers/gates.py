@@ -33,7 +33,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from helpers.config_file import read_checked
+from helpers.gx_conditions import condition_columns, condition_problems, to_condition
+from helpers.settings import ANY, ConfigError, ListOf
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 IDENTIFIED_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
@@ -76,35 +79,79 @@ class GateResult:
             lines.append(f"  Data Docs: {self.docs_index}")
         return "\n".join(lines)
 
-    def raise_if_failed(self) -> "GateResult":
+    def raise_if_failed(self) -> GateResult:
         """Stop the stage when a critical expectation failed; warnings never stop it."""
         if not self.success:
             raise GateFailed(self.message())
         return self
 
 
+class SuiteError(ConfigError):
+    """An expectation suite cannot be used as written; `problems` names each expectation and key."""
+
+
+# The keys a suite file and each of its expectations may hold. `kwargs` are GX's own and checked
+# by GX when the gate runs; `meta` holds only what this project reads (a misspelt `min_row:`
+# would silently judge a share on too few rows).
+SUITE_SCHEMA = {
+    "name": ANY,
+    "description": ANY,
+    "identify_rows_by": ANY,
+    "min_rows": ANY,
+    "expectations": ListOf(
+        {"type": ANY, "kwargs": ANY, "meta": {"why": ANY, "min_rows": ANY}, "severity": ANY}, start=1, label="type"
+    ),
+}
+EXPECTATION_TYPE_RE = re.compile(r"^expect_[a-z0-9_]+$")
+
+
 def load_suite_spec(table: str, expectations_dir: str | Path) -> dict[str, Any]:
+    """The suite of one table, checked; SuiteError lists every problem (FileNotFoundError when the
+    table has no suite)."""
     path = Path(expectations_dir) / f"{table}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no expectation suite for table '{table}': {path} does not exist")
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return check_suite_file(path)
+
+
+def check_suite_file(path: Path) -> dict[str, Any]:
+    """Read one suite file and check its keys and values; SuiteError lists every problem."""
+    spec, problems = read_checked(path, "expectation suite", SuiteError, SUITE_SCHEMA)
     if not isinstance(spec.get("expectations"), list) or not spec["expectations"]:
-        raise ValueError(f"{path}: a suite needs a non-empty 'expectations:' list")
-    problems = []
+        raise SuiteError(
+            problems + ["expectations: a suite needs a non-empty 'expectations:' list"], path, "expectation suite"
+        )
     min_rows = spec.get("min_rows", DEFAULT_MIN_ROWS)
     if not isinstance(min_rows, int) or isinstance(min_rows, bool) or min_rows < 0:
-        problems.append(f"min_rows {min_rows!r} must be a whole number ≥ 0")
+        problems.append(f"min_rows: {min_rows!r} must be a whole number ≥ 0")
     for i, e in enumerate(spec["expectations"], start=1):
         if not isinstance(e, dict) or "type" not in e:
             problems.append(f"expectation #{i} needs a 'type' (e.g. expect_column_values_to_not_be_null)")
             continue
-        unknown = set(e) - {"type", "kwargs", "meta", "severity"}
-        if unknown:
-            problems.append(f"expectation #{i} ({e['type']}): unknown key(s) {sorted(unknown)}; use type, kwargs, meta, severity")
+        where = f"expectations[{i}] ({e['type']})"
+        if not isinstance(e["type"], str) or not EXPECTATION_TYPE_RE.match(e["type"]):
+            problems.append(f"{where}.type: not a Great Expectations expectation name (expect_…)")
         if e.get("severity", "critical") not in SEVERITIES:
-            problems.append(f"expectation #{i} ({e['type']}): severity {e['severity']!r} is not one of {', '.join(SEVERITIES)}")
+            problems.append(f"{where}: severity {e['severity']!r} is not one of {', '.join(SEVERITIES)}")
+        if not isinstance(e.get("kwargs") or {}, dict):
+            problems.append(f"{where}.kwargs: expected a mapping of the expectation's arguments")
+        else:
+            kwargs = e.get("kwargs") or {}
+            problems += condition_problems(kwargs.get("row_condition"), f"{where}.kwargs.row_condition")
+            if "condition_parser" in kwargs:
+                problems.append(
+                    f"{where}.kwargs.condition_parser: not needed (and removed in Great Expectations 2.0); "
+                    "a row_condition mapping needs no parser"
+                )
+        meta = e.get("meta") or {}
+        if not isinstance(meta, dict):
+            problems.append(f"{where}.meta: expected a mapping (why, min_rows)")
+        elif "min_rows" in meta and (
+            isinstance(meta["min_rows"], bool) or not isinstance(meta["min_rows"], int) or meta["min_rows"] < 0
+        ):
+            problems.append(f"{where}.meta.min_rows: {meta['min_rows']!r} must be a whole number ≥ 0")
     if problems:
-        raise ValueError(f"{path}: " + "; ".join(problems))
+        raise SuiteError(problems, path, "expectation suite")
     return spec
 
 
@@ -125,13 +172,19 @@ def _value_columns(spec: dict[str, Any]) -> set[str]:
 
 
 def _condition_columns(spec: dict[str, Any]) -> set[str]:
-    """Columns named in row conditions (`email.notna()`)."""
+    """Columns named in row conditions (`{column: email, is_null: false}`)."""
     names: set[str] = set()
     for e in spec["expectations"]:
-        condition = (e.get("kwargs") or {}).get("row_condition")
-        if condition:
-            names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+        names |= condition_columns((e.get("kwargs") or {}).get("row_condition"))
     return names
+
+
+def _gx_kwargs(kwargs: dict[str, Any] | None) -> dict[str, Any]:
+    """An expectation's arguments for GX, its row condition as GX's own Condition object."""
+    out = dict(kwargs or {})
+    if out.get("row_condition") is not None:
+        out["row_condition"] = to_condition(out["row_condition"])
+    return out
 
 
 def referenced_columns(spec: dict[str, Any], columns: list[str]) -> list[str]:
@@ -205,7 +258,7 @@ def run_gate(
             expectations=[
                 {
                     "type": e["type"],
-                    "kwargs": e.get("kwargs") or {},
+                    "kwargs": _gx_kwargs(e.get("kwargs")),
                     "meta": e.get("meta") or {},
                     "severity": e.get("severity", "critical"),
                 }
@@ -273,7 +326,11 @@ def _result_row(r: Any, min_rows: int = DEFAULT_MIN_ROWS, names: list[str] | Non
             detail += f"; allowed up to {(1 - kwargs['mostly']) * 100:.1f}%"
     elif "observed_value" in res:
         detail = f"observed {res['observed_value']}"
-        bounds = [f"{k}={kwargs[k]}" for k in ("min_value", "max_value", "value_set", "column_set") if kwargs.get(k) is not None]
+        bounds = [
+            f"{k}={kwargs[k]}"
+            for k in ("min_value", "max_value", "value_set", "column_set")
+            if kwargs.get(k) is not None
+        ]
         if bounds:
             detail += f"; expected {', '.join(map(str, bounds))}"
     elif r.exception_info and r.exception_info.get("raised_exception"):

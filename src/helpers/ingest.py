@@ -16,9 +16,10 @@ import json
 import os
 import re
 import time
-from itertools import islice
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,9 @@ class SourceRead:
     quarantine: pd.DataFrame  # QUARANTINE_COLUMNS
     lines: int | None = None  # physical data lines (CSV) or records (JSON lines, XLSX rows) in the file
     lines_accounted: int | None = None  # lines that ended in a row read, a multi-line value or a quarantine entry
-    repaired: list[tuple[int, str]] = field(default_factory=list)  # (line, what was repaired) of rows read after a repair
+    repaired: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (line, what was repaired) of rows read after a repair
 
 
 def empty_quarantine() -> pd.DataFrame:
@@ -58,7 +61,7 @@ def empty_quarantine() -> pd.DataFrame:
     )
 
 
-def _quarantine(src: Source, rows: list[tuple[int | None, str, str, str | None]]) -> pd.DataFrame:
+def _quarantine(src: Source, rows: Sequence[tuple[int | None, str, str, str | None]]) -> pd.DataFrame:
     """rows: (line number, reason, raw text, source_record_id if known)."""
     if not rows:
         return empty_quarantine()
@@ -221,7 +224,7 @@ def _repair_stray_quotes(src: Source, text: str, n_fields: int) -> tuple[str, li
             # unclosed to the end: it swallows whatever follows (stops at the first non-blank line)
             swallowing = any(line.strip() for line in islice(lines, start + 1, None)) or whole_record(start)
         else:
-            between = delimiters[start + 1:close]
+            between = delimiters[start + 1 : close]
             swallowing = bool((between >= n_fields - 1).any()) or (whole_record(start) and whole_record(close))
         if swallowing:
             stray.append(start)
@@ -236,11 +239,18 @@ def _repair_stray_quotes(src: Source, text: str, n_fields: int) -> tuple[str, li
             out = io.StringIO()
             csv.writer(out, delimiter=src.delimiter, lineterminator="").writerow(fields)
             lines[k] = out.getvalue()
-            repaired.append((k + 1, 'a stray \'"\' in the row: read with the quote as text'))
+            repaired.append((k + 1, "a stray '\"' in the row: read with the quote as text"))
         else:
             lines[k] = ""
-            rejects.append((k + 1, f'unclosed quote: the \'"\' on line {k + 1} opens a value that never closes, '
-                                   f"and without it the line has {len(fields)} fields (expected {n_fields})", line, None))
+            rejects.append(
+                (
+                    k + 1,
+                    f"unclosed quote: the '\"' on line {k + 1} opens a value that never closes, "
+                    f"and without it the line has {len(fields)} fields (expected {n_fields})",
+                    line,
+                    None,
+                )
+            )
     return "\n".join(lines), repaired, rejects
 
 
@@ -255,7 +265,7 @@ def _lines_in_values(table: pa.Table) -> int:
 
 def _data_lines(text: str) -> int:
     """Physical lines after the header, trailing blank lines not counted."""
-    body = text[text.find("\n") + 1:] if "\n" in text else ""
+    body = text[text.find("\n") + 1 :] if "\n" in text else ""
     body = body.rstrip("\r\n \t")
     return body.count("\n") + 1 if body else 0
 
@@ -379,9 +389,7 @@ def _read_json_as_text(data: bytes) -> pa.Table:
     table = pajson.read_json(io.BytesIO(data))
     fixed = _strings_for_timestamps(table.schema)
     if fixed is not None:
-        table = pajson.read_json(
-            io.BytesIO(data), parse_options=pajson.ParseOptions(explicit_schema=fixed)
-        )
+        table = pajson.read_json(io.BytesIO(data), parse_options=pajson.ParseOptions(explicit_schema=fixed))
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     cols = {}
@@ -525,7 +533,9 @@ def to_canonical(read: SourceRead) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = frame["_row"].to_numpy().astype("int64") if n else np.array([], "int64")
     table["source_row_number"] = rows
     ids = _text_column(frame[src.id_column]) if src.id_column else pd.Series(np.full(n, None, dtype=object))
-    ids = pd.Series(pc.utf8_trim_whitespace(pa.array(ids, type=pa.string(), from_pandas=True)).to_numpy(zero_copy_only=False))
+    ids = pd.Series(
+        pc.utf8_trim_whitespace(pa.array(ids, type=pa.string(), from_pandas=True)).to_numpy(zero_copy_only=False)
+    )
     missing = (ids.isna() | (ids == "")).to_numpy()
     if missing.any():  # a row without its id still gets a stable key: its record number in the file
         ids[missing] = ["row-" + str(r) for r in rows[missing]]
@@ -541,7 +551,9 @@ _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\
 _PHONE_IN_TEXT = re.compile(r"(?<![\w@.])\+?\d[\d ().-]{5,18}\d(?![\w@])")
 
 
-def recover_suppressions(src: Source, table: pd.DataFrame, quarantine: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def recover_suppressions(
+    src: Source, table: pd.DataFrame, quarantine: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the email (and phone) out of suppression rows that could not be parsed.
 
     An opt-out list is the one input where a dropped row is a legal problem: an unsubscribe
@@ -564,17 +576,23 @@ def recover_suppressions(src: Source, table: pd.DataFrame, quarantine: pd.DataFr
             kept.append(i)
             continue
         row = {c: src.constants.get(c) for c in columns_for(src.kind)}
-        row.update(source=src.name, source_record_id=q.source_record_id or f"line-{q.source_row_number}",
-                   source_row_number=q.source_row_number, email=emails[0] if emails else None,
-                   phone=phones[0].strip() if phones else None)
+        row.update(
+            source=src.name,
+            source_record_id=q.source_record_id or f"line-{q.source_row_number}",
+            source_row_number=q.source_row_number,
+            email=emails[0] if emails else None,
+            phone=phones[0].strip() if phones else None,
+        )
         rows.append(row)
     if not rows:
         return table, quarantine
     recovered = pd.DataFrame(rows, columns=columns_for(src.kind))
     recovered["extracted_at"] = table["extracted_at"].iloc[0] if len(table) else pd.Timestamp(resolve_extracted_at(src))
     recovered["source_row_number"] = recovered["source_row_number"].astype("int64")
-    return (pd.concat([table, recovered], ignore_index=True) if len(table) else recovered,
-            quarantine.iloc[kept].reset_index(drop=True))
+    return (
+        pd.concat([table, recovered], ignore_index=True) if len(table) else recovered,
+        quarantine.iloc[kept].reset_index(drop=True),
+    )
 
 
 def check_suppressions_read(quarantine: pd.DataFrame, summary: pd.DataFrame) -> None:
@@ -583,8 +601,10 @@ def check_suppressions_read(quarantine: pd.DataFrame, summary: pd.DataFrame) -> 
     lost = quarantine[quarantine["source"].map(kinds).eq("suppressions") & (quarantine["reason"] != "empty line")]
     if len(lost):
         files = dict(zip(summary["source"], summary["file"]))
-        each = "; ".join(f"{files.get(r.source, r.source)} (source '{r.source}') line {r.source_row_number}: {r.reason}"
-                         for r in lost.head(10).itertuples())
+        each = "; ".join(
+            f"{files.get(r.source, r.source)} (source '{r.source}') line {r.source_row_number}: {r.reason}"
+            for r in lost.head(10).itertuples()
+        )
         raise IngestError(
             f"{len(lost):,} row(s) of suppression lists could not be read, and an opt-out is never dropped: {each}. "
             "Fix these lines (or the registry's encoding/delimiter) and run again."
@@ -601,7 +621,9 @@ def _joined_columns(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
     """
     sep = "\x1f"
     arrays = [
-        pc.fill_null(pc.utf8_trim_whitespace(pa.array(_text_column(frame[name]), type=pa.string(), from_pandas=True)), "")
+        pc.fill_null(
+            pc.utf8_trim_whitespace(pa.array(_text_column(frame[name]), type=pa.string(), from_pandas=True)), ""
+        )
         for name in parts
     ]
     joined = pc.utf8_trim(pc.binary_join_element_wise(*arrays, sep), sep)
@@ -622,7 +644,7 @@ def resolve_extracted_at(src: Source, frame: pd.DataFrame | None = None) -> date
     """When the source system exported the file, as an aware UTC datetime."""
     spec = src.extracted_at
     if spec == "file_mtime":
-        return datetime.fromtimestamp(os.path.getmtime(src.path), tz=timezone.utc)
+        return datetime.fromtimestamp(os.path.getmtime(src.path), tz=UTC)
     if isinstance(spec, dict):
         col = spec["column"]
         if frame is None or col not in frame:
@@ -651,8 +673,12 @@ def _read_sources(sources: list[Source]) -> list[tuple[pd.DataFrame, pd.DataFram
         started = time.perf_counter()
         read = read_source(src)
         table, rejects = to_canonical(read)
-        lines = {"lines": read.lines, "lines_accounted": read.lines_accounted, "rows_repaired": len(read.repaired),
-                 "repairs": json.dumps(read.repaired) if read.repaired else None}
+        lines = {
+            "lines": read.lines,
+            "lines_accounted": read.lines_accounted,
+            "rows_repaired": len(read.repaired),
+            "repairs": json.dumps(read.repaired) if read.repaired else None,
+        }
         out.append((table, rejects, time.perf_counter() - started, lines))
     return out
 
@@ -700,7 +726,9 @@ def ingest(registry: Registry) -> IngestResult:
                 "rows_total": len(table) + len(rejects),
                 **lines,
                 "columns_mapped": len(src.columns),
-                "extracted_at": table["extracted_at"].iloc[0] if len(table) else pd.Timestamp(resolve_extracted_at(src)),
+                "extracted_at": table["extracted_at"].iloc[0]
+                if len(table)
+                else pd.Timestamp(resolve_extracted_at(src)),
                 "cadence": src.cadence,
                 "default_country": src.country,
                 "date_format": src.date_format,
@@ -714,9 +742,7 @@ def ingest(registry: Registry) -> IngestResult:
         cols = columns_for(kind)
         parts = [p for p in parts if len(p)]
         tables[kind] = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+            pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
         )
         tables[kind]["extracted_at"] = pd.to_datetime(tables[kind]["extracted_at"], utc=True)
         tables[kind]["source_row_number"] = tables[kind]["source_row_number"].astype("int64")
@@ -739,8 +765,10 @@ def check_lines_accounted(summary: pd.DataFrame) -> None:
     known = summary[summary["lines"].notna() & summary["lines_accounted"].notna()]
     lost = known[known["lines_accounted"].astype("int64") < known["lines"].astype("int64")]
     if len(lost):
-        each = "; ".join(f"source '{r.source}' ({r.file}): {int(r.lines):,} lines, "
-                         f"{int(r.lines_accounted):,} read or quarantined" for r in lost.itertuples())
+        each = "; ".join(
+            f"source '{r.source}' ({r.file}): {int(r.lines):,} lines, {int(r.lines_accounted):,} read or quarantined"
+            for r in lost.itertuples()
+        )
         raise IngestError(f"lines lost while reading: {each}. Check the file's quoting and line endings.")
 
 

@@ -40,100 +40,494 @@ DELIMITERS = [",", ";", "\t", "|"]
 # words are among the header's words; '=' marks a phrase that must be the whole header, for short
 # words that mean something else inside longer names ('no' in 'cust no', 'via' in 'avia').
 CONCEPTS: dict[str, list[str]] = {
-    "title": ["title", "salutation", "honorific", "=prefix", "tratamiento", "saludo", "titolo", "=titulo",
-              "trattamento", "=tratamento"],
-    "first_name": ["first name", "firstname", "given name", "forename", "fname", "=first", "nombre", "nombres",
-                   "=nome", "nome proprio", "primeiro nome", "prenom", "vorname"],
+    "title": [
+        "title",
+        "salutation",
+        "honorific",
+        "=prefix",
+        "tratamiento",
+        "saludo",
+        "titolo",
+        "=titulo",
+        "trattamento",
+        "=tratamento",
+    ],
+    "first_name": [
+        "first name",
+        "firstname",
+        "given name",
+        "forename",
+        "fname",
+        "=first",
+        "nombre",
+        "nombres",
+        "=nome",
+        "nome proprio",
+        "primeiro nome",
+        "prenom",
+        "vorname",
+    ],
     "middle_name": ["middle name", "middlename", "segundo nombre", "secondo nome", "nome do meio"],
-    "last_name": ["last name", "lastname", "surname", "family name", "lname", "=last", "apellido", "apellidos",
-                  "cognome", "sobrenome", "apelido", "apelidos", "nachname"],
-    "full_name": ["full name", "fullname", "name", "nombre completo", "nombre y apellidos", "nome completo",
-                  "nominativo", "=cliente", "=contacto", "=contatto"],
+    "last_name": [
+        "last name",
+        "lastname",
+        "surname",
+        "family name",
+        "lname",
+        "=last",
+        "apellido",
+        "apellidos",
+        "cognome",
+        "sobrenome",
+        "apelido",
+        "apelidos",
+        "nachname",
+    ],
+    "full_name": [
+        "full name",
+        "fullname",
+        "name",
+        "nombre completo",
+        "nombre y apellidos",
+        "nome completo",
+        "nominativo",
+        "=cliente",
+        "=contacto",
+        "=contatto",
+    ],
     "gender": ["gender", "sex", "sexo", "genero", "sesso", "genere"],
-    "birth_date": ["dob", "date of birth", "birth date", "birthdate", "birthday", "born", "fecha nacimiento",
-                   "fecha de nacimiento", "nacimiento", "f nac", "fec nac", "data di nascita", "data nascita",
-                   "nascita", "data de nascimento", "nascimento", "dt nasc"],
-    "created": ["created", "creation date", "signup", "sign up", "signed up", "registered", "registration",
-                "alta", "fecha alta", "registro", "registrazione", "iscrizione", "cadastro", "member since",
-                "customer since", "joined", "opened", "subscribed", "creado", "creato", "criado"],
-    "updated": ["updated", "last update", "modified", "modificado", "modificacion", "actualizado",
-                "actualizacion", "aggiornato", "aggiornamento", "atualizado", "atualizacao"],
+    "birth_date": [
+        "dob",
+        "date of birth",
+        "birth date",
+        "birthdate",
+        "birthday",
+        "born",
+        "fecha nacimiento",
+        "fecha de nacimiento",
+        "nacimiento",
+        "f nac",
+        "fec nac",
+        "data di nascita",
+        "data nascita",
+        "nascita",
+        "data de nascimento",
+        "nascimento",
+        "dt nasc",
+    ],
+    "created": [
+        "created",
+        "creation date",
+        "signup",
+        "sign up",
+        "signed up",
+        "registered",
+        "registration",
+        "alta",
+        "fecha alta",
+        "registro",
+        "registrazione",
+        "iscrizione",
+        "cadastro",
+        "member since",
+        "customer since",
+        "joined",
+        "opened",
+        "subscribed",
+        "creado",
+        "creato",
+        "criado",
+    ],
+    "updated": [
+        "updated",
+        "last update",
+        "modified",
+        "modificado",
+        "modificacion",
+        "actualizado",
+        "actualizacion",
+        "aggiornato",
+        "aggiornamento",
+        "atualizado",
+        "atualizacao",
+    ],
     "date": ["date", "fecha", "data", "timestamp", "datetime", "time", "at", "on", "when", "dia", "giorno"],
-    "email": ["email", "e mail", "mail", "email address", "correo", "correo electronico", "posta elettronica",
-              "=posta", "emailaddress"],
-    "phone": ["phone", "telephone", "tel", "mobile", "cell", "cellphone", "telefono", "movil", "celular",
-              "cellulare", "telefone", "telemovel", "contact number", "whatsapp"],
-    "address_line1": ["address", "address 1", "address line 1", "line 1", "street", "addr", "direccion",
-                      "domicilio", "calle", "indirizzo", "=via", "endereco", "morada", "=rua", "logradouro"],
-    "house_number": ["house number", "street number", "=number", "=no", "=num", "=numero", "=civico",
-                     "numero civico", "=nro", "=n"],
-    "address_line2": ["address 2", "address line 2", "line 2", "addr 2", "flat", "apartment", "apt", "suite",
-                      "piso", "puerta", "interno", "scala", "complemento", "andar"],
-    "city": ["city", "town", "locality", "ciudad", "localidad", "poblacion", "municipio", "citta", "comune",
-             "localita", "cidade", "concelho", "localidade"],
-    "region": ["region", "state", "county", "province", "provincia", "comunidad", "regione", "distrito", "=uf",
-               "=estado"],
-    "postcode": ["postcode", "post code", "postal code", "postal", "zip", "zipcode", "zip code", "=cp",
-                 "codigo postal", "cod postal", "=cap", "codice postale", "=cep", "=plz"],
+    "email": [
+        "email",
+        "e mail",
+        "mail",
+        "email address",
+        "correo",
+        "correo electronico",
+        "posta elettronica",
+        "=posta",
+        "emailaddress",
+    ],
+    "phone": [
+        "phone",
+        "telephone",
+        "tel",
+        "mobile",
+        "cell",
+        "cellphone",
+        "telefono",
+        "movil",
+        "celular",
+        "cellulare",
+        "telefone",
+        "telemovel",
+        "contact number",
+        "whatsapp",
+    ],
+    "address_line1": [
+        "address",
+        "address 1",
+        "address line 1",
+        "line 1",
+        "street",
+        "addr",
+        "direccion",
+        "domicilio",
+        "calle",
+        "indirizzo",
+        "=via",
+        "endereco",
+        "morada",
+        "=rua",
+        "logradouro",
+    ],
+    "house_number": [
+        "house number",
+        "street number",
+        "=number",
+        "=no",
+        "=num",
+        "=numero",
+        "=civico",
+        "numero civico",
+        "=nro",
+        "=n",
+    ],
+    "address_line2": [
+        "address 2",
+        "address line 2",
+        "line 2",
+        "addr 2",
+        "flat",
+        "apartment",
+        "apt",
+        "suite",
+        "piso",
+        "puerta",
+        "interno",
+        "scala",
+        "complemento",
+        "andar",
+    ],
+    "city": [
+        "city",
+        "town",
+        "locality",
+        "ciudad",
+        "localidad",
+        "poblacion",
+        "municipio",
+        "citta",
+        "comune",
+        "localita",
+        "cidade",
+        "concelho",
+        "localidade",
+    ],
+    "region": [
+        "region",
+        "state",
+        "county",
+        "province",
+        "provincia",
+        "comunidad",
+        "regione",
+        "distrito",
+        "=uf",
+        "=estado",
+    ],
+    "postcode": [
+        "postcode",
+        "post code",
+        "postal code",
+        "postal",
+        "zip",
+        "zipcode",
+        "zip code",
+        "=cp",
+        "codigo postal",
+        "cod postal",
+        "=cap",
+        "codice postale",
+        "=cep",
+        "=plz",
+    ],
     "country": ["country", "country code", "countrycode", "pais", "paese", "nazione", "=nation"],
-    "national_id": ["national id", "nationalid", "dni", "nif", "nie", "cpf", "codice fiscale", "tax id", "taxid",
-                    "tax code", "ssn", "social security", "passport", "documento", "id number", "identity number",
-                    "id card", "cedula", "curp", "rut", "cartao cidadao"],
-    "loyalty_card": ["loyalty", "loyalty card", "loyalty no", "member number", "membership", "tarjeta",
-                     "fidelidad", "fidelizacion", "carta fedelta", "fedelta", "fidelidade", "cartao"],
-    "company": ["company", "company name", "employer", "organisation", "organization", "empresa", "azienda",
-                "societa", "compania", "ditta"],
-    "job_title": ["job title", "job", "position", "occupation", "profession", "role", "cargo", "puesto",
-                  "ocupacion", "profesion", "professione", "mansione", "occupazione", "profissao", "ocupacao"],
+    "national_id": [
+        "national id",
+        "nationalid",
+        "dni",
+        "nif",
+        "nie",
+        "cpf",
+        "codice fiscale",
+        "tax id",
+        "taxid",
+        "tax code",
+        "ssn",
+        "social security",
+        "passport",
+        "documento",
+        "id number",
+        "identity number",
+        "id card",
+        "cedula",
+        "curp",
+        "rut",
+        "cartao cidadao",
+    ],
+    "loyalty_card": [
+        "loyalty",
+        "loyalty card",
+        "loyalty no",
+        "member number",
+        "membership",
+        "tarjeta",
+        "fidelidad",
+        "fidelizacion",
+        "carta fedelta",
+        "fedelta",
+        "fidelidade",
+        "cartao",
+    ],
+    "company": [
+        "company",
+        "company name",
+        "employer",
+        "organisation",
+        "organization",
+        "empresa",
+        "azienda",
+        "societa",
+        "compania",
+        "ditta",
+    ],
+    "job_title": [
+        "job title",
+        "job",
+        "position",
+        "occupation",
+        "profession",
+        "role",
+        "cargo",
+        "puesto",
+        "ocupacion",
+        "profesion",
+        "professione",
+        "mansione",
+        "occupazione",
+        "profissao",
+        "ocupacao",
+    ],
     "interests": ["interests", "interest", "intereses", "interessi", "interesses", "hobbies"],
-    "referral_source": ["referral", "referral source", "how did you hear", "utm source", "event", "campaign",
-                        "origen", "fuente", "fonte", "origem", "evento"],
+    "referral_source": [
+        "referral",
+        "referral source",
+        "how did you hear",
+        "utm source",
+        "event",
+        "campaign",
+        "origen",
+        "fuente",
+        "fonte",
+        "origem",
+        "evento",
+    ],
     "device": ["device", "dispositivo", "platform", "user agent"],
-    "email_opt_in": ["email opt in", "opt in email", "email optin", "newsletter", "accepts marketing",
-                     "email marketing", "email consent", "consent email", "consenso email"],
-    "phone_opt_in": ["phone opt in", "opt in phone", "sms opt in", "opt in sms", "sms marketing", "=sms",
-                     "phone consent", "opt in tel"],
+    "email_opt_in": [
+        "email opt in",
+        "opt in email",
+        "email optin",
+        "newsletter",
+        "accepts marketing",
+        "email marketing",
+        "email consent",
+        "consent email",
+        "consenso email",
+    ],
+    "phone_opt_in": [
+        "phone opt in",
+        "opt in phone",
+        "sms opt in",
+        "opt in sms",
+        "sms marketing",
+        "=sms",
+        "phone consent",
+        "opt in tel",
+    ],
     "mail_opt_in": ["mail opt in", "opt in mail", "post opt in", "opt in post", "postal opt in", "direct mail"],
-    "customer_ref": ["customer", "customer id", "customer ref", "customer number", "client", "client id",
-                     "cliente", "id cliente", "codigo cliente", "codice cliente", "account", "user id"],
-    "transaction_id": ["order", "order id", "order number", "receipt", "receipt no", "transaction",
-                       "transaction id", "invoice", "pedido", "factura", "recibo", "ordine", "fattura",
-                       "scontrino", "encomenda", "fatura"],
-    "interaction_id": ["case", "case id", "ticket", "ticket id", "interaction id", "caso", "incidencia",
-                       "chamado", "pratica"],
-    "amount": ["amount", "total", "value", "price", "revenue", "importe", "importo", "valor", "precio",
-               "prezzo", "preco", "monto", "montante"],
+    "customer_ref": [
+        "customer",
+        "customer id",
+        "customer ref",
+        "customer number",
+        "client",
+        "client id",
+        "cliente",
+        "id cliente",
+        "codigo cliente",
+        "codice cliente",
+        "account",
+        "user id",
+    ],
+    "transaction_id": [
+        "order",
+        "order id",
+        "order number",
+        "receipt",
+        "receipt no",
+        "transaction",
+        "transaction id",
+        "invoice",
+        "pedido",
+        "factura",
+        "recibo",
+        "ordine",
+        "fattura",
+        "scontrino",
+        "encomenda",
+        "fatura",
+    ],
+    "interaction_id": [
+        "case",
+        "case id",
+        "ticket",
+        "ticket id",
+        "interaction id",
+        "caso",
+        "incidencia",
+        "chamado",
+        "pratica",
+    ],
+    "amount": [
+        "amount",
+        "total",
+        "value",
+        "price",
+        "revenue",
+        "importe",
+        "importo",
+        "valor",
+        "precio",
+        "prezzo",
+        "preco",
+        "monto",
+        "montante",
+    ],
     "currency": ["currency", "moneda", "divisa", "valuta", "moeda", "ccy"],
     "category": ["category", "categoria", "product category", "department", "departamento", "reparto"],
     "channel": ["channel", "canal", "canale"],
-    "promotion": ["promo", "promotion", "discount", "discount code", "coupon", "voucher", "descuento", "cupon",
-                  "sconto", "desconto", "cupom"],
+    "promotion": [
+        "promo",
+        "promotion",
+        "discount",
+        "discount code",
+        "coupon",
+        "voucher",
+        "descuento",
+        "cupon",
+        "sconto",
+        "desconto",
+        "cupom",
+    ],
     "status": ["status", "stato", "situacion", "situacao"],
     "type": ["type", "tipo", "kind"],
     "reason": ["reason", "motivo", "causa", "razon", "bounce type"],
 }
 _PHRASES = [(c, p.lstrip("="), p.startswith("=")) for c, ps in CONCEPTS.items() for p in ps]
-ID_WORDS = {"id", "no", "nr", "num", "number", "code", "codigo", "cod", "codice", "ref", "key", "uuid",
-            "identifier", "numero", "nro"}
-ORDINALS = {"1", "2", "3", "first", "second", "primer", "primero", "segundo", "primo", "secondo",
-            "primeiro", "paterno", "materno"}
-OLD_WORDS = {"old", "previous", "former", "antiguo", "antigua", "anterior", "vecchio", "vecchia", "precedente",
-             "antigo", "antiga"}
+ID_WORDS = {
+    "id",
+    "no",
+    "nr",
+    "num",
+    "number",
+    "code",
+    "codigo",
+    "cod",
+    "codice",
+    "ref",
+    "key",
+    "uuid",
+    "identifier",
+    "numero",
+    "nro",
+}
+ORDINALS = {
+    "1",
+    "2",
+    "3",
+    "first",
+    "second",
+    "primer",
+    "primero",
+    "segundo",
+    "primo",
+    "secondo",
+    "primeiro",
+    "paterno",
+    "materno",
+}
+OLD_WORDS = {
+    "old",
+    "previous",
+    "former",
+    "antiguo",
+    "antigua",
+    "anterior",
+    "vecchio",
+    "vecchia",
+    "precedente",
+    "antigo",
+    "antiga",
+}
 NEW_WORDS = {"new", "current", "nuevo", "nueva", "actual", "nuovo", "nuova", "attuale", "novo", "nova", "atual"}
 
 # Concept -> canonical column, per kind ('date' and friends name that kind's date column).
 _PEOPLE = {c: c for c in COLUMNS_BY_KIND["people"]} | {
-    "birth_date": "date_of_birth", "created": "signup_date", "updated": "record_updated_at"}
+    "birth_date": "date_of_birth",
+    "created": "signup_date",
+    "updated": "record_updated_at",
+}
 CANONICAL: dict[str, dict[str, str]] = {
     "people": _PEOPLE,
-    "transactions": {"transaction_id": "transaction_id", "customer_ref": "customer_ref",
-                     "loyalty_card": "customer_ref", "date": "transaction_at", "created": "transaction_at",
-                     "amount": "amount", "currency": "currency", "category": "product_category",
-                     "channel": "channel", "promotion": "promotion"},
-    "interactions": {"interaction_id": "interaction_id", "customer_ref": "customer_ref",
-                     "loyalty_card": "customer_ref", "date": "interaction_at", "created": "interaction_at",
-                     "type": "interaction_type", "category": "category", "channel": "channel",
-                     "status": "status"},
+    "transactions": {
+        "transaction_id": "transaction_id",
+        "customer_ref": "customer_ref",
+        "loyalty_card": "customer_ref",
+        "date": "transaction_at",
+        "created": "transaction_at",
+        "amount": "amount",
+        "currency": "currency",
+        "category": "product_category",
+        "channel": "channel",
+        "promotion": "promotion",
+    },
+    "interactions": {
+        "interaction_id": "interaction_id",
+        "customer_ref": "customer_ref",
+        "loyalty_card": "customer_ref",
+        "date": "interaction_at",
+        "created": "interaction_at",
+        "type": "interaction_type",
+        "category": "category",
+        "channel": "channel",
+        "status": "status",
+    },
     "suppressions": {c: c for c in COLUMNS_BY_KIND["suppressions"]}
     | {"date": "event_at", "created": "event_at", "updated": "event_at", "type": "reason"},
     "address_changes": {c: c for c in ("first_name", "last_name", "full_name")}
@@ -147,12 +541,28 @@ COMPOSABLE = {"last_name", "address_line1"}
 
 # File-name words of suppression lists and the reason each implies (None: the file must say).
 SUPPRESSION_WORDS = {
-    "unsub": "unsubscribe", "optout": "unsubscribe", "opt_out": "unsubscribe", "baja": "unsubscribe",
-    "disiscri": "unsubscribe", "descadastr": "unsubscribe", "do_not_call": "do_not_call",
-    "donotcall": "do_not_call", "dnc": "do_not_call", "robinson": "do_not_call",
-    "mail_preference": "mail_preference", "mps": "mail_preference", "deceased": "deceased",
-    "fallecid": "deceased", "erasure": "erasure", "gdpr": "erasure", "rgpd": "erasure",
-    "complaint": "complaint", "bounce": None, "rebote": None, "suppress": None, "blacklist": None,
+    "unsub": "unsubscribe",
+    "optout": "unsubscribe",
+    "opt_out": "unsubscribe",
+    "baja": "unsubscribe",
+    "disiscri": "unsubscribe",
+    "descadastr": "unsubscribe",
+    "do_not_call": "do_not_call",
+    "donotcall": "do_not_call",
+    "dnc": "do_not_call",
+    "robinson": "do_not_call",
+    "mail_preference": "mail_preference",
+    "mps": "mail_preference",
+    "deceased": "deceased",
+    "fallecid": "deceased",
+    "erasure": "erasure",
+    "gdpr": "erasure",
+    "rgpd": "erasure",
+    "complaint": "complaint",
+    "bounce": None,
+    "rebote": None,
+    "suppress": None,
+    "blacklist": None,
     "blocklist": None,
 }
 
@@ -162,11 +572,38 @@ PHONE_RE = r"\+?[\d(][\d\s().\-/]{5,}\d(\s*(x|ext\.?|#)\s*\d+)?"
 DMY_RE = r"(\d{1,2})([./\- ])(\d{1,2})[./\- ](\d{4}|\d{2})(?:[ T](\d{1,2}:\d{2})(:\d{2})?)?"
 ISO_RE = r"\d{4}-\d{2}-\d{2}(?:[ T].*)?"
 COMPACT_RE = r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
-POSTCODE_RE = (r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}"  # GB
-               r"|\d{4}-\d{3}|\d{5}-\d{3}|\d{5}(-\d{4})?|\d{4}")  # PT, BR, ES/IT/US, four-digit codes
-GENDERS = {"m", "f", "h", "x", "male", "female", "man", "woman", "hombre", "mujer", "masculino", "femenino",
-           "maschio", "femmina", "uomo", "donna", "homem", "mulher", "feminino", "other", "otro", "altro",
-           "outro", "non-binary", "nonbinary", "d"}
+POSTCODE_RE = (
+    r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}"  # GB
+    r"|\d{4}-\d{3}|\d{5}-\d{3}|\d{5}(-\d{4})?|\d{4}"
+)  # PT, BR, ES/IT/US, four-digit codes
+GENDERS = {
+    "m",
+    "f",
+    "h",
+    "x",
+    "male",
+    "female",
+    "man",
+    "woman",
+    "hombre",
+    "mujer",
+    "masculino",
+    "femenino",
+    "maschio",
+    "femmina",
+    "uomo",
+    "donna",
+    "homem",
+    "mulher",
+    "feminino",
+    "other",
+    "otro",
+    "altro",
+    "outro",
+    "non-binary",
+    "nonbinary",
+    "d",
+}
 FLAGS = {"y", "n", "yes", "no", "true", "false", "si", "sí", "sim", "nao", "não", "0", "1", "t", "f"}
 
 
@@ -248,10 +685,18 @@ def read_sample(path: Path) -> Sample:
             text = text[: text.rfind("\n") + 1]  # whole lines only
         lines = text.splitlines()
         delimiter, why_delim = sniff_delimiter(lines)
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            nrows=SAMPLE_ROWS, on_bad_lines="skip", engine="python")
-        return Sample(path, "csv", _text_frame(frame), encoding, delimiter,
-                      notes={"encoding": why_enc, "delimiter": why_delim})
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            nrows=SAMPLE_ROWS,
+            on_bad_lines="skip",
+            engine="python",
+        )
+        return Sample(
+            path, "csv", _text_frame(frame), encoding, delimiter, notes={"encoding": why_enc, "delimiter": why_delim}
+        )
     if suffix in ("jsonl", "ndjson", "json"):
         data = path.open("rb").read(SAMPLE_BYTES)
         encoding, why_enc = sniff_encoding(data)
@@ -271,13 +716,14 @@ def read_sample(path: Path) -> Sample:
 
         wb = CalamineWorkbook.from_path(str(path))
         sheet = wb.sheet_names[0]
-        rows = wb.get_sheet_by_name(sheet).to_python(nrows=SAMPLE_ROWS + 1)
-        header = [str(c).strip() for c in rows[0]] if rows else []
-        body = pd.DataFrame(rows[1:], columns=header, dtype=object)
+        cells = wb.get_sheet_by_name(sheet).to_python(nrows=SAMPLE_ROWS + 1)
+        header = [str(c).strip() for c in cells[0]] if cells else []
+        body = pd.DataFrame(cells[1:], columns=header, dtype=object)
         frame = pd.DataFrame({c: _cells_as_text(body[c]) for c in header})
         note = "the first sheet" + (f" of {wb.sheet_names}" if len(wb.sheet_names) > 1 else "")
-        return Sample(path, "xlsx", _text_frame(frame), sheet=sheet if len(wb.sheet_names) > 1 else None,
-                      notes={"sheet": note})
+        return Sample(
+            path, "xlsx", _text_frame(frame), sheet=sheet if len(wb.sheet_names) > 1 else None, notes={"sheet": note}
+        )
     if suffix == "parquet":
         import pyarrow.parquet as pq
 
@@ -349,8 +795,7 @@ def profile_column(name: str, values: pd.Series) -> Profile:
     filled = len(given) / max(len(values), 1)
     # An id column of a real export may repeat a few ids (a record exported twice): 99% will do.
     unique = len(given) > 0 and filled >= 0.95 and given.nunique() >= 0.99 * len(given)
-    p = Profile(name, normalise(name), filled, unique, shares,
-                examples=list(dict.fromkeys(given.head(50)))[:3])
+    p = Profile(name, normalise(name), filled, unique, shares, examples=list(dict.fromkeys(given.head(50)))[:3])
     if shares["date"] >= 0.8:
         p.date_format, p.date_note = _date_format(given, iso, dmy, compact)
         years = pd.concat([given[iso].str[:4], given[compact].str[:4], dmy[3][is_dmy]]).astype(int)
@@ -364,7 +809,7 @@ def _date_format(given: pd.Series, iso: pd.Series, dmy: pd.DataFrame, compact: p
     one in the first place means day first, in the second month first; with none, the column is
     ambiguous and read day first (stage 02's default), which the note says."""
     kinds = {"iso": int(iso.sum()), "dmy": int(dmy[0].notna().sum()), "compact": int(compact.sum())}
-    main = max(kinds, key=kinds.get)
+    main = max(kinds, key=kinds.__getitem__)
     if main == "iso":
         return None, "ISO dates (yyyy-mm-dd): read without a format"
     if main == "compact":
@@ -417,7 +862,9 @@ def content_concepts(p: Profile, today: date) -> dict[str, tuple[float, str]]:
     if s["date"] >= 0.8:
         old = p.median_year is not None and p.median_year < today.year - 18
         out["birth_date" if old else "date"] = (
-            2.1, f"dates{' (mostly decades ago: birth dates?)' if old else ''}; {p.date_note}")
+            2.1,
+            f"dates{' (mostly decades ago: birth dates?)' if old else ''}; {p.date_note}",
+        )
     if s["gender"] >= 0.9:
         out["gender"] = (2.1, "values like M/F")
     if s["postcode"] >= 0.8 and s["date"] < 0.5 and not p.unique and s["amount"] < 0.5:
@@ -434,8 +881,9 @@ def content_concepts(p: Profile, today: date) -> dict[str, tuple[float, str]]:
 def guess_kind(sample: Sample, concepts: dict[str, dict[str, float]]) -> tuple[str, str]:
     """(kind, why), from the file name and which concepts its columns carry."""
     stem = "_".join(normalise(sample.path.stem))
-    found = {max(scores, key=scores.get) for scores in concepts.values()
-             if scores and max(scores.values()) >= 2}
+    found = {
+        max(scores, key=scores.__getitem__) for scores in concepts.values() if scores and max(scores.values()) >= 2
+    }
     moving = [n for n, sc in concepts.items() if sc.get("_old") or sc.get("_new")]
     if len(moving) >= 2:
         return "address_changes", f"old/new address columns ({', '.join(moving[:4])})"
@@ -449,8 +897,11 @@ def guess_kind(sample: Sample, concepts: dict[str, dict[str, float]]) -> tuple[s
         return "interactions", "case/status columns and no person details"
     if len(sample.frame.columns) <= 4 and found & {"email", "phone"} and not person - {"email", "phone"}:
         return "suppressions", "only a contact column and a date: a list of contacts to leave alone?"
-    extra = " (it also has case/status columns: register it a second time as kind: interactions)" \
-        if found & {"interaction_id", "status", "type"} else ""
+    extra = (
+        " (it also has case/status columns: register it a second time as kind: interactions)"
+        if found & {"interaction_id", "status", "type"}
+        else ""
+    )
     return "people", f"person details: {', '.join(sorted(person)) or 'none found'}{extra}"
 
 
@@ -488,7 +939,7 @@ def propose_source(sample: Sample, name: str, today: date | None = None) -> Prop
         # 'old_postcode', 'cp_anterior', 'nuevo domicilio': one side of a move, read without the side.
         side = "_old" if set(p.words) & OLD_WORDS else "_new" if set(p.words) & NEW_WORDS else None
         core = header_concepts([w for w in p.words if w not in OLD_WORDS | NEW_WORDS]) if side else {}
-        if core.keys() & MOVING:
+        if side is not None and core.keys() & MOVING:  # core is empty without a side
             scores = {**scores, **core, side: 1.0}
         concepts[p.name] = scores
     kind, why_kind = guess_kind(sample, concepts)
@@ -501,13 +952,13 @@ def propose_source(sample: Sample, name: str, today: date | None = None) -> Prop
             canon = _canonical(kind, concept, header)
             if canon is None:
                 continue
-            score, why = header.get(concept, 0.0), f"header '{p.name}'" if concept in header else ""
+            score, because = header.get(concept, 0.0), f"header '{p.name}'" if concept in header else ""
             # Values that are dates confirm any dated header (a sign-up, an update, a birth date).
             seen = content.get(concept) or (concept in DATED and (content.get("date") or content.get("birth_date")))
             if seen:
                 score += seen[0] if not score else 0.5
-                why = "; ".join(filter(None, [why, seen[1]]))
-            candidates.append((score, -order, p.name, canon, why))
+                because = "; ".join(filter(None, [because, seen[1]]))
+            candidates.append((score, -order, p.name, canon, because))
 
     allowed = set(COLUMNS_BY_KIND[kind]) | MAPPABLE_LINEAGE
     columns: dict[str, list[str]] = {}
@@ -524,9 +975,9 @@ def propose_source(sample: Sample, name: str, today: date | None = None) -> Prop
             continue
         columns[canon], why[canon] = [col], evidence
         used.add(col)
-    order = {c: i for i, c in enumerate(sample.frame.columns)}
+    position = {c: i for i, c in enumerate(sample.frame.columns)}
     for canon in columns:
-        columns[canon].sort(key=order.get)
+        columns[canon].sort(key=position.__getitem__)
 
     prop = Proposal(sample, name, kind, why_kind, columns, why, [p for p in profiles if p.name not in used], profiles)
     by_name = {p.name: p for p in profiles}
@@ -568,12 +1019,20 @@ def _best(candidates: list[tuple[float, int, str, str, str]], column: str) -> st
 def _propose_id(prop: Proposal, profiles: list[Profile]) -> None:
     """The record id: the first column, in file order, that is filled and unique in the sample
     and whose header says id/number/code (or '#'), or that is the transaction / case id."""
-    taken = {c for canon, cols in prop.columns.items() for c in cols
-             if canon not in ("transaction_id", "interaction_id")}
+    taken = {
+        c for canon, cols in prop.columns.items() for c in cols if canon not in ("transaction_id", "interaction_id")
+    }
     for p in profiles:
-        if p.unique and p.name not in taken and (set(p.words) & ID_WORDS or "#" in p.name
-                                                 or p.name in prop.columns.get("transaction_id", [])
-                                                 or p.name in prop.columns.get("interaction_id", [])):
+        if (
+            p.unique
+            and p.name not in taken
+            and (
+                set(p.words) & ID_WORDS
+                or "#" in p.name
+                or p.name in prop.columns.get("transaction_id", [])
+                or p.name in prop.columns.get("interaction_id", [])
+            )
+        ):
             prop.id_column, prop.why_id = p.name, "an id by its name, unique in the sampled rows"
             prop.unplaced = [u for u in prop.unplaced if u.name != p.name]
             return
@@ -584,8 +1043,9 @@ def _propose_dates(prop: Proposal, by_name: dict[str, Profile]) -> None:
     """The source's date_format is the format most mapped date columns share; a column written
     otherwise gets its own entry in date_formats. ISO columns need none."""
     dated = [c for c in DATE_COLUMNS[prop.kind] if c in prop.columns and len(prop.columns[c]) == 1]
-    formats = {c: by_name[prop.columns[c][0]].date_format for c in dated
-               if by_name[prop.columns[c][0]].shares["date"] >= 0.8}
+    formats = {
+        c: by_name[prop.columns[c][0]].date_format for c in dated if by_name[prop.columns[c][0]].shares["date"] >= 0.8
+    }
     given = [f for f in formats.values() if f]
     if not given:
         prop.why_date = "dates are ISO (yyyy-mm-dd) or none found: no format needed"
@@ -605,10 +1065,19 @@ def _propose_constants(prop: Proposal, by_name: dict[str, Profile]) -> None:
         stem = "_".join(normalise(prop.sample.path.stem))
         reason = next((r for w, r in SUPPRESSION_WORDS.items() if w in stem or w in stem.replace("_", "")), None)
         has = set(prop.columns)
-        channel = ("phone" if reason == "do_not_call" else "mail" if reason == "mail_preference"
-                   else "email" if "email" in has and "phone" not in has
-                   else "phone" if "phone" in has and "email" not in has
-                   else "mail" if "address_line1" in has and not has & {"email", "phone"} else None)
+        channel = (
+            "phone"
+            if reason == "do_not_call"
+            else "mail"
+            if reason == "mail_preference"
+            else "email"
+            if "email" in has and "phone" not in has
+            else "phone"
+            if "phone" in has and "email" not in has
+            else "mail"
+            if "address_line1" in has and not has & {"email", "phone"}
+            else None
+        )
         if channel:
             prop.constants["channel"] = channel
         if reason and "reason" not in prop.columns:
@@ -627,7 +1096,9 @@ def _propose_constants(prop: Proposal, by_name: dict[str, Profile]) -> None:
     if "country" in prop.columns:
         top = prop.sample.frame[prop.columns["country"][0]].dropna().str.upper().value_counts()
         if len(top) and re.fullmatch(r"[A-Z]{2}", top.index[0]):
-            prop.hints.append((f"country: {top.index[0]}", "default country for rows without one: the most common value"))
+            prop.hints.append(
+                (f"country: {top.index[0]}", "default country for rows without one: the most common value")
+            )
 
 
 # --- writing the registry -----------------------------------------------------------------------
@@ -682,7 +1153,7 @@ def render(proposals: list[Proposal], out: Path) -> str:
         if p.date_format:
             lines.append(_line(f"date_format: {_q(p.date_format)}", "guess: " + p.why_date))
         else:
-            lines.append(_line("# date_format: \"%d/%m/%Y\"", p.why_date))
+            lines.append(_line('# date_format: "%d/%m/%Y"', p.why_date))
         if p.date_formats:
             lines.append(_line("date_formats:", "date columns written differently from date_format"))
             for canon, fmt in p.date_formats.items():
@@ -694,15 +1165,22 @@ def render(proposals: list[Proposal], out: Path) -> str:
             lines.append(_line(f"id_column: {_q(p.id_column)}", "guess: " + p.why_id))
         else:
             lines.append(_line("# id_column: COLUMN", p.why_id))
-        lines.append(_line("extracted_at: file_mtime",
-                           "when the file was exported: put the real timestamp or {column: NAME}"))
+        lines.append(
+            _line("extracted_at: file_mtime", "when the file was exported: put the real timestamp or {column: NAME}")
+        )
         lines.append(_line("# cadence: daily", "how often it refreshes: hourly | daily | weekly | monthly | quarterly"))
         lines += [_line("# " + h, why) for h, why in p.hints]
         if p.constants:
-            lines.append(_line("constants: {" + ", ".join(f"{k}: {v}" for k, v in p.constants.items()) + "}",
-                               "guess: fixed for the whole file (channel by its contact column, reason by its name)"))
+            lines.append(
+                _line(
+                    "constants: {" + ", ".join(f"{k}: {v}" for k, v in p.constants.items()) + "}",
+                    "guess: fixed for the whole file (channel by its contact column, reason by its name)",
+                )
+            )
         if p.values:
-            lines.append(_line("values: " + json.dumps(p.values, ensure_ascii=False), "guess: recode to canonical reasons"))
+            lines.append(
+                _line("values: " + json.dumps(p.values, ensure_ascii=False), "guess: recode to canonical reasons")
+            )
         lines.append("    columns:")
         for canon in [c for c in COLUMNS_BY_KIND[p.kind] + sorted(MAPPABLE_LINEAGE) if c in p.columns]:
             cols = p.columns[canon]
@@ -716,7 +1194,8 @@ def render(proposals: list[Proposal], out: Path) -> str:
 
 def propose_registry(paths: list[Path], out: Path, today: date | None = None) -> tuple[str, list[Proposal]]:
     """The registry text proposed for these files, written relative to `out`, and the proposals."""
-    proposals, taken = [], set()
+    proposals: list[Proposal] = []
+    taken: set[str] = set()
     for path in paths:
         name = source_name(path, taken)
         taken.add(name)

@@ -24,8 +24,18 @@ import pyarrow.compute as pc
 # A UTF-8 lead byte read as a cp1252/latin-1 letter (Ã, Â, Å …) followed by a continuation byte read
 # the same way (U+0080–U+00BF), or the cp1252 reading of a UTF-8 punctuation mark (â€™, â€œ).
 MOJIBAKE = "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u201e\u2122]"
-TEXT_COLUMNS = ("first_name", "middle_name", "last_name", "full_name", "address_line1", "address_line2", "city",
-                "region", "company", "job_title")
+TEXT_COLUMNS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "company",
+    "job_title",
+)
 
 
 def mojibake_share(tables: dict[str, pd.DataFrame], sources: pd.Series) -> pd.Series:
@@ -54,9 +64,10 @@ def encoding_hint(summary: pd.DataFrame, quarantine: pd.DataFrame) -> pd.Series:
     """What to change in the registry when the declared encoding looks wrong, per source."""
     undecodable = quarantine[quarantine["reason"].str.startswith("bytes that are not valid", na=False)]
     bad_bytes = undecodable.groupby("source").size()
-    hints = []
-    for source, declared, mojibake in zip(summary["source"], summary.get("encoding", [None] * len(summary)),
-                                          summary["mojibake_share"]):
+    hints: list[str | None] = []
+    for source, declared, mojibake in zip(
+        summary["source"], summary.get("encoding", [None] * len(summary)), summary["mojibake_share"]
+    ):
         declared = (declared or "utf-8").lower().replace("_", "-")
         if mojibake > 0 and declared not in ("utf-8", "utf8", "utf-8-sig"):
             hints.append(f"text reads like UTF-8 decoded as {declared}: try encoding: utf-8")
@@ -67,8 +78,13 @@ def encoding_hint(summary: pd.DataFrame, quarantine: pd.DataFrame) -> pd.Series:
     return pd.Series(hints, index=summary.index, dtype=object)
 
 
-def loss_measures(summary: pd.DataFrame, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
-                  previous: pd.DataFrame | None, min_rows: int = 30) -> pd.DataFrame:
+def loss_measures(
+    summary: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    quarantine: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    min_rows: int = 30,
+) -> pd.DataFrame:
     """The summary with `quarantined_share`, `rows_vs_previous`, `mojibake_share` and `encoding_hint`.
 
     Shares of a source with fewer than `min_rows` rows (now, or in the previous run) are left

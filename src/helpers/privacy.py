@@ -19,7 +19,9 @@ def mask_name(values: pd.Series) -> pd.Series:
 
 def mask_email(values: pd.Series) -> pd.Series:
     text = values.astype("string")
-    return (text.str.slice(0, 1) + DOT * 3 + "@" + text.str.split("@", n=1).str[1]).where(text.str.contains("@", na=False))
+    return (text.str.slice(0, 1) + DOT * 3 + "@" + text.str.split("@", n=1).str[1]).where(
+        text.str.contains("@", na=False)
+    )
 
 
 def mask_phone(values: pd.Series) -> pd.Series:

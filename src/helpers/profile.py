@@ -5,8 +5,12 @@ Customer databases rot quietly; the profile makes the rot visible per source and
 (freshness against the declared cadence). The table is saved every run so that trends can be
 compared between runs.
 
-Shareable pages must not carry personal data, so top values are only shown for columns that do
-not identify anyone (`SAFE_TOP_VALUE_COLUMNS`); for the others the profile keeps value *shapes*
+Shareable pages must not carry personal data, so top values are only kept for columns that do
+not identify anyone (`SAFE_TOP_VALUE_COLUMNS`), and only when the column behaves like a category
+(few distinct values, `is_categorical`): free text never. In open-vocabulary columns (a city,
+a referral source someone typed) a value needs `MIN_TOP_COUNT` records to be listed, and every
+listed value has anything shaped like an email or phone number masked — people type their
+email into whatever box is in front of them. For the others the profile keeps value *shapes*
 ("Aaaa 99"), which describe the format without revealing the value.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import numpy as np
 import pandas as pd
@@ -23,23 +27,34 @@ import pyarrow.compute as pc
 
 from helpers.schema import CADENCES, PEOPLE
 
-# Columns whose most frequent values are not personal data and may appear in reports.
-SAFE_TOP_VALUE_COLUMNS = {
-    "title",
-    "gender",
-    "city",
-    "region",
-    "country",
-    "company",
-    "job_title",
-    "interests",
-    "referral_source",
-    "device",
-    "email_opt_in",
-    "phone_opt_in",
-    "mail_opt_in",
-}
+# Closed vocabularies: any value, however rare, says nothing about whom.
+CLOSED_TOP_VALUE_COLUMNS = {"title", "gender", "country", "device", "email_opt_in", "phone_opt_in", "mail_opt_in"}
+# Open vocabularies that are categories in practice; a rare value may be something personal typed in.
+OPEN_TOP_VALUE_COLUMNS = {"city", "region", "interests", "referral_source"}
+# Columns whose most frequent values are not personal data and may appear in reports (company and
+# job title are not: a sole trader's company is a person's name).
+SAFE_TOP_VALUE_COLUMNS = CLOSED_TOP_VALUE_COLUMNS | OPEN_TOP_VALUE_COLUMNS
+TOP_MAX_DISTINCT = 50  # a column with at most this many distinct values is a category …
+TOP_MAX_DISTINCT_SHARE = 0.05  # … or one whose distinct values are at most 5% of its filled values
+MIN_TOP_COUNT = 3  # records an open-vocabulary value needs to be listed
 SHAPE_MAX_LENGTH = 24
+
+
+def is_categorical(distinct: int, filled: int) -> bool:
+    """Few distinct values for the rows filled: a category, not free text."""
+    return distinct <= TOP_MAX_DISTINCT or distinct <= TOP_MAX_DISTINCT_SHARE * filled
+
+
+def safe_top_values(column: str, top: pd.Series, distinct: int, filled: int, n: int) -> str | None:
+    """The top values a report may show for `column` (JSON [[value, count], …]), or None."""
+    from helpers.report.leaks import mask_contact_patterns
+
+    if column not in SAFE_TOP_VALUE_COLUMNS or not is_categorical(distinct, filled):
+        return None
+    if column in OPEN_TOP_VALUE_COLUMNS:
+        top = top[top >= MIN_TOP_COUNT]
+    masked = pd.Series(top.to_numpy(), index=[mask_contact_patterns(str(v)) for v in top.index])
+    return _top(masked, n)
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,8 +133,14 @@ def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_
                 index=pc.take(values, by_count[:top_n]).to_pylist(),
             )
             shape_counts = (
-                pa.table({"shape": pa.array(value_shapes(pd.Series(values.to_numpy(zero_copy_only=False))).to_numpy(), pa.string()),
-                          "n": freq})
+                pa.table(
+                    {
+                        "shape": pa.array(
+                            value_shapes(pd.Series(values.to_numpy(zero_copy_only=False))).to_numpy(), pa.string()
+                        ),
+                        "n": freq,
+                    }
+                )
                 .group_by("shape")
                 .aggregate([("n", "sum")])
                 .sort_by([("n_sum", "descending"), ("shape", "ascending")])
@@ -133,7 +154,7 @@ def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_
                     "filled": len(filled),
                     "fill_rate": len(filled) / n if n else np.nan,
                     "distinct": len(values),
-                    "top_values": _top(top, top_n) if col in SAFE_TOP_VALUE_COLUMNS else None,
+                    "top_values": safe_top_values(col, top, len(values), len(filled), top_n),
                     "top_shapes": _top(shapes, top_n),
                     "distinct_shapes": len(shapes),
                 }
@@ -142,8 +163,17 @@ def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
 
 
-PROFILE_COLUMNS = ["source", "column", "rows", "filled", "fill_rate", "distinct", "top_values", "top_shapes",
-                   "distinct_shapes"]
+PROFILE_COLUMNS = [
+    "source",
+    "column",
+    "rows",
+    "filled",
+    "fill_rate",
+    "distinct",
+    "top_values",
+    "top_shapes",
+    "distinct_shapes",
+]
 
 
 def duplicates_by_source(people: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -168,12 +198,14 @@ def duplicates_by_source(people: pd.DataFrame, columns: list[str] | None = None)
 def reference_instant(reference_date: date | str | None) -> datetime:
     """The moment freshness is judged at: the end of the reference day (UTC)."""
     if reference_date is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     day = date.fromisoformat(str(reference_date)) if not isinstance(reference_date, date) else reference_date
-    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
-def freshness(summary: pd.DataFrame, reference_date: date | str | None, stale_after_cadences: float = 2.0) -> pd.DataFrame:
+def freshness(
+    summary: pd.DataFrame, reference_date: date | str | None, stale_after_cadences: float = 2.0
+) -> pd.DataFrame:
     """Each source's age at the reference date against its declared refresh cadence.
 
     A source is stale when its extract is older than `stale_after_cadences` refresh intervals
@@ -228,7 +260,9 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     valid = {
         "email": standardise_emails(people["email"])["email_valid"],
         "phone": standardise_phones(people["phone"], iso)["phone_valid"],
-        "date_of_birth": standardise_dates(people["date_of_birth"], ctx["date_format:date_of_birth"], reference_date, kind="birth")["date_valid"],
+        "date_of_birth": standardise_dates(
+            people["date_of_birth"], ctx["date_format:date_of_birth"], reference_date, kind="birth"
+        )["date_valid"],
         "postcode": standardise_postcodes(people["postcode"], iso)["postcode_valid"],
         "national_id": standardise_national_ids(people["national_id"], iso)["national_id_valid"],
         "country": country["country_valid"],
@@ -236,8 +270,9 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     rows = []
     for field, ok in valid.items():
         given = is_given(people[field]).to_numpy()
-        frame = pd.DataFrame({"source": people["source"], "given": given, "bad": given & known_bad(ok),
-                              "unknown": given & unknown(ok)})
+        frame = pd.DataFrame(
+            {"source": people["source"], "given": given, "bad": given & known_bad(ok), "unknown": given & unknown(ok)}
+        )
         for source, part in frame.groupby("source", sort=True):
             n_given = int(part["given"].sum())
             rows.append(
@@ -272,7 +307,11 @@ def profile_for_display(profile: pd.DataFrame) -> pd.DataFrame:
     view["fill_rate"] = (view["fill_rate"].astype("float64") * 100).round(1)
     view["top shapes"] = view["top_shapes"].map(lambda s: ", ".join(f"{v} ({n})" for v, n in json.loads(s)[:3]))
     view["top values"] = view["top_values"].map(
-        lambda s: ", ".join(f"{v} ({n})" for v, n in json.loads(s)[:3]) if s else "— (personal data)"
+        lambda s: (
+            (", ".join(f"{v} ({n})" for v, n in json.loads(s)[:3]) or "— (no value common enough)")
+            if s
+            else "— (personal data or free text)"
+        )
     )
     return view.set_index(["source", "column"])[["fill_rate", "distinct", "top shapes", "top values"]].rename(
         columns={"fill_rate": "fill %"}

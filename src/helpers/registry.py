@@ -13,7 +13,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +171,7 @@ def load_registry(path: str | Path, check_files: bool = True) -> Registry:
     return Registry(path=path, sources=sources)
 
 
-def _parse_entry(
-    entry: Any, index: int, base: Path, seen: set[str]
-) -> tuple[Source | None, list[str]]:
+def _parse_entry(entry: Any, index: int, base: Path, seen: set[str]) -> tuple[Source | None, list[str]]:
     if not isinstance(entry, dict):
         return None, [f"entry #{index} is not a mapping of keys to values"]
     name = entry.get("name")
@@ -207,10 +205,7 @@ def _parse_entry(
     allowed = set(COLUMNS_BY_KIND[kind]) | MAPPABLE_LINEAGE
     for canon, col in columns.items():
         if canon not in allowed:
-            errs.append(
-                f"{where}: '{canon}' is not a canonical column of kind '{kind}'; "
-                f"use one of {sorted(allowed)}"
-            )
+            errs.append(f"{where}: '{canon}' is not a canonical column of kind '{kind}'; use one of {sorted(allowed)}")
         parts = col if isinstance(col, list) else [col]
         if not parts or not all(isinstance(c, str) and c for c in parts):
             errs.append(
@@ -222,7 +217,7 @@ def _parse_entry(
     for key in ("channel", "reason"):  # the shorthand `channel: email` of suppression lists
         if key in entry:
             constants[key] = entry[key]
-    for canon, value in constants.items():
+    for canon in constants:
         if canon not in CONSTANT_ALLOWED.get(kind, set()):
             errs.append(
                 f"{where}: '{canon}' cannot be fixed for a whole file of kind '{kind}'; "
@@ -271,9 +266,7 @@ def _parse_entry(
     if links_to is not None:
         if kind not in ("transactions", "interactions"):
             errs.append(f"{where}: 'links_to' only applies to transactions and interactions")
-        elif not isinstance(links_to, dict) or len(links_to) != 1 or not (
-            set(links_to) <= {"source", "field"}
-        ):
+        elif not isinstance(links_to, dict) or len(links_to) != 1 or not (set(links_to) <= {"source", "field"}):
             errs.append(f"{where}: 'links_to' must be {{source: NAME}} or {{field: CANONICAL_FIELD}}")
         elif "field" in links_to and links_to["field"] not in COLUMNS_BY_KIND["people"]:
             errs.append(f"{where}: links_to.field '{links_to['field']}' is not a canonical people column")
@@ -288,6 +281,7 @@ def _parse_entry(
         )
     if errs:
         return None, errs
+    assert isinstance(name, str)  # a name that is not text was reported in errs above
     return (
         Source(
             name=name,
@@ -387,7 +381,7 @@ def _check_extracted_at(where: str, value: Any) -> list[str]:
 def parse_timestamp(value: Any) -> datetime:
     """An ISO timestamp or datetime as an aware UTC datetime (naive values are taken as UTC)."""
     ts = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 # --- file checks: exists, readable, mapped columns present ------------------------------------
@@ -403,8 +397,10 @@ def _check_file(src: Source) -> list[str]:
     errs = []
     repeated = sorted({h for h in header if header.count(h) > 1 and h})
     if repeated:
-        errs.append(f"{src.label}: the header names {repeated} more than once; rename the repeats in the file "
-                    "so that each column can be mapped")
+        errs.append(
+            f"{src.label}: the header names {repeated} more than once; rename the repeats in the file "
+            "so that each column can be mapped"
+        )
     wanted = [(canon, col) for canon in src.columns for col in src.source_columns(canon)]
     if src.id_column:
         wanted.append(("id_column", src.id_column))
@@ -451,8 +447,10 @@ def read_header(src: Source) -> list[str]:
         if src.sheet is None:
             same = sheets_with_first_header(wb)
             if len(same) > 1:
-                raise ValueError(f"the workbook has {len(same)} sheets with the same header ({', '.join(same)}); "
-                                 f"say which one to read with sheet: (e.g. sheet: \"{same[0]}\")")
+                raise ValueError(
+                    f"the workbook has {len(same)} sheets with the same header ({', '.join(same)}); "
+                    f'say which one to read with sheet: (e.g. sheet: "{same[0]}")'
+                )
         sheet = _sheet_name(wb.sheet_names, src.sheet)
         rows = wb.get_sheet_by_name(sheet).to_python(nrows=1)
         return [str(c).strip() for c in rows[0]] if rows else []

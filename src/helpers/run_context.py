@@ -4,11 +4,17 @@ The runner and the notebooks share one small contract: a notebook gets `run_id`,
 `processed_dir` and `reports_dir` as parameters, reads and writes tables in
 `<processed_dir>/<run_id>/`, and at the end calls `ctx.record(...)`, which leaves
 `stages/<stage>.json` for the runner to fold into the manifest and the index page.
-An analyst running a notebook by hand gets the same behaviour in the `interactive` run folder.
+An analyst running a notebook by hand gets the same behaviour in the `interactive` run folder:
+a table the interactive folder does not have yet is read from the `latest` good run, so stage 03
+can be re-run by hand after `make run` without re-running 01 and 02 first. Tests point the
+interactive folder elsewhere with CLIENTELA_INTERACTIVE_DIR, so they never write into the
+user's own. A notebook's relative paths are relative to the project's `notebooks/` folder,
+wherever the kernel was started (Papermill from the project root, JupyterLab in a subfolder).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,9 +23,27 @@ from typing import Any
 import pandas as pd
 
 from helpers.background import Background, in_background
-from helpers.storage import read_json, write_json, write_parquet
+from helpers.storage import (
+    ANALYST_DIR,
+    private_dir,
+    read_json,
+    set_private_umask,
+    shareable_dir,
+    write_json,
+    write_parquet,
+)
 
 STAGE_RECORD_DIR = "stages"
+INTERACTIVE = "interactive"
+# Where hand runs (run_id "interactive") write instead of <processed_dir>/interactive and
+# <reports_dir>/interactive: `processed/` and `reports/` under this folder. Set by the tests.
+INTERACTIVE_ENV = "CLIENTELA_INTERACTIVE_DIR"
+ANALYST_BANNER_MARK = "clientela-analyst-only"
+ANALYST_BANNER = (
+    f'<div class="{ANALYST_BANNER_MARK}" style="margin:0;padding:10px 14px;background:#cf222e;color:#fff;'
+    "font:bold 15px sans-serif\">ANALYSTS ONLY — this page shows customers' personal data (names, emails, "
+    "phones). Do not share, mail or publish it.</div>"
+)
 
 
 @dataclass
@@ -28,22 +52,49 @@ class StageContext:
     run_id: str
     run_dir: Path
     report_dir: Path
+    fallback_dir: Path | None = None  # for hand runs: the `latest` good run, read when run_dir lacks a table
     outputs: list[str] = field(default_factory=list)
     pending: list[Background] = field(default_factory=list)  # writes still running in the background
     warnings: list[dict[str, str]] = field(default_factory=list)  # failed warning-level gate expectations
 
     def path(self, name: str) -> Path:
+        """Where this stage writes `name` (always in its own run folder)."""
         return self.run_dir / name
+
+    def input_path(self, name: str) -> Path:
+        """Where this stage reads `name`: its run folder, or for a hand run that lacks the table,
+        the `latest` good run (the returned path may not exist: check `.exists()`)."""
+        own = self.run_dir / name
+        if own.exists() or self.fallback_dir is None:
+            return own
+        latest = self.fallback_dir / name
+        return latest if latest.exists() else own
+
+    def has(self, name: str) -> bool:
+        return self.input_path(name).exists()
 
     def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A table of the run; `columns` reads only those (a million clean records have 91)."""
-        path = self.path(name)
+        path = self.input_path(name)
         if not path.exists():
+            where = f"run folder {self.run_dir}" + (
+                f" or the latest good run {self.fallback_dir}" if self.fallback_dir else ""
+            )
             raise FileNotFoundError(
-                f"{self.stage}: input table {name} is missing from run folder {self.run_dir}; "
+                f"{self.stage}: input table {name} is missing from {where}; "
                 "run the earlier stages first (clientela run, or the earlier notebooks by hand)"
             )
         return pd.read_parquet(path, columns=columns)
+
+    @property
+    def analyst_dir(self) -> Path:
+        """The owner-only folder for pages that show records (Splink dashboards):
+        `reports/<run>/analyst_only/`, never linked from the index, 0o700."""
+        return private_dir(self.report_dir / ANALYST_DIR)
+
+    def mark_analyst_only(self, page: str | Path) -> Path:
+        """Put the 'analysts only, personal data' banner at the top of an HTML page."""
+        return mark_analyst_only(page)
 
     def write(self, df: pd.DataFrame, name: str) -> Path:
         path = write_parquet(df, self.path(name))
@@ -114,11 +165,76 @@ def _write_tables(tables: dict[Path, pd.DataFrame]) -> list[Path]:
 
 
 def stage_context(stage: str, run_id: str, processed_dir: str | Path, reports_dir: str | Path) -> StageContext:
-    run_dir = Path(processed_dir) / run_id
-    report_dir = Path(reports_dir) / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    return StageContext(stage=stage, run_id=run_id, run_dir=run_dir, report_dir=report_dir)
+    """The stage's folders, made with the run's file policy (helpers.storage): the run folder
+    owner-only, the report folder readable like the user's documents.
+
+    The kernel works under a private umask from here on, so whatever a library writes (Data
+    Docs, dashboards) is owner-only unless made shareable on purpose. A hand run (run_id
+    'interactive') works from the project's notebooks folder and reads what it lacks from
+    `latest`.
+    """
+    set_private_umask()
+    if run_id == INTERACTIVE:
+        enter_notebooks_folder()
+    processed_dir, reports_dir = Path(processed_dir).resolve(), Path(reports_dir).resolve()
+    run_dir, report_dir = run_folders(run_id, processed_dir, reports_dir)
+    private_dir(run_dir)
+    shareable_dir(report_dir)
+    fallback = None
+    if run_id == INTERACTIVE and (processed_dir / "latest").exists():
+        fallback = (processed_dir / "latest").resolve()
+    return StageContext(stage=stage, run_id=run_id, run_dir=run_dir, report_dir=report_dir, fallback_dir=fallback)
+
+
+def run_folders(run_id: str, processed_dir: Path, reports_dir: Path) -> tuple[Path, Path]:
+    """`<processed_dir>/<run_id>` and `<reports_dir>/<run_id>`; the interactive run's go under
+    CLIENTELA_INTERACTIVE_DIR when it is set (tests), never into the user's own."""
+    override = os.environ.get(INTERACTIVE_ENV)
+    if run_id == INTERACTIVE and override:
+        return Path(override) / "processed", Path(override) / "reports"
+    return processed_dir / run_id, reports_dir / run_id
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The Clientela project holding the working directory, else the one `helpers` is installed from."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "config" / "pipeline.yaml").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    package_project = Path(__file__).resolve().parents[2]
+    if (package_project / "config" / "pipeline.yaml").is_file():
+        return package_project
+    return None
+
+
+def enter_notebooks_folder() -> Path:
+    """Make the notebook's relative parameters ('../data/processed') mean what they say.
+
+    They are written relative to `notebooks/`; a kernel started elsewhere (Papermill from the
+    project root, a notebook copied into a subfolder) would otherwise make stray folders
+    outside the project. Does nothing when the working directory already is that folder.
+    """
+    root = project_root()
+    if root is None:
+        return Path.cwd()
+    notebooks = root / "notebooks"
+    if Path.cwd().resolve() != notebooks.resolve():
+        os.chdir(notebooks)
+    return notebooks
+
+
+def mark_analyst_only(page: str | Path) -> Path:
+    """Insert the analysts-only banner right after <body> (once) and keep the page owner-only."""
+    from helpers.storage import write_text
+
+    page = Path(page)
+    text = page.read_text(encoding="utf-8")
+    if ANALYST_BANNER_MARK in text:
+        return page
+    import re
+
+    text, n = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + ANALYST_BANNER, text, count=1)
+    return write_text(text if n else ANALYST_BANNER + text, page)
 
 
 def read_stage_record(run_dir: Path, stage: str) -> dict | None:

@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from helpers.storage import write_text
+from helpers.storage import write_shareable_text
 
 STATUS_COLOURS = {
     "passed": "#1a7f37",
@@ -36,7 +36,8 @@ th{background:#f6f8fa;font-weight:600} td.num{text-align:right;font-variant-nume
 
 
 def write_index(manifest: dict[str, Any], path: Path, stage_names: list[str]) -> Path:
-    return write_text(render_index(manifest, stage_names), path)
+    """The page for readers: shareable (the user's umask), unlike the rest of the run."""
+    return write_shareable_text(render_index(manifest, stage_names), path)
 
 
 def render_index(manifest: dict[str, Any], stage_names: list[str]) -> str:
@@ -67,27 +68,60 @@ def render_index(manifest: dict[str, Any], stage_names: list[str]) -> str:
             "</tr>"
         )
     params = manifest.get("parameters", {})
-    shown = " · ".join(f"{k}: <b>{e(str(params.get(k)))}</b>" for k in SHOWN_PARAMETERS if k in params)
+    overrides = manifest.get("overrides") or {}
+    shown = " · ".join(
+        f"{k}: <b>{e(str(params.get(k)))}</b>" for k in SHOWN_PARAMETERS if k in params and k not in overrides
+    )
     status = manifest.get("status", "running")
     extra_links = ""
     report = Path(manifest.get("parameters", {}).get("reports_dir", ".")) / manifest["run_id"] / "customer_report.html"
     if report.exists():
-        extra_links = ('<p class="report"><a href="customer_report.html"><b>Customer report</b></a> · the shareable '
-                       "summary of this run for management: counts, charts and masked examples, no personal data</p>")
+        extra_links = (
+            '<p class="report"><a href="customer_report.html"><b>Customer report</b></a> · the shareable '
+            "summary of this run for management: counts, charts and masked examples, no personal data</p>"
+        )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Clientela run {e(manifest['run_id'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Clientela run {e(manifest["run_id"])}</title>
 <style>{CSS}</style></head><body>
-<h1>Clientela run {e(manifest['run_id'])}
-<span class="badge" style="background:{STATUS_COLOURS.get(status, '#57606a')}">{e(status)}</span></h1>
-<p class="sub">started {e(str(manifest.get('started_at')))} · ended {e(str(manifest.get('ended_at') or '—'))} · {_secs(manifest.get('seconds'))}</p>
+<h1>Clientela run {e(manifest["run_id"])}
+<span class="badge" style="background:{STATUS_COLOURS.get(status, "#57606a")}">{e(status)}</span></h1>
+<p class="sub">started {e(str(manifest.get("started_at")))} · ended {e(str(manifest.get("ended_at") or "—"))} · {_secs(manifest.get("seconds"))}</p>
 {extra_links}
 {warnings_box(manifest["warnings"]) if manifest.get("warnings") else ""}
+{overrides_box(manifest)}
 <p class="kv">{shown}</p>
 <table><thead><tr><th>stage</th><th>status</th><th>duration</th><th>rows in</th><th>rows out</th><th>headline</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
-<p class="kv">Stage pages show results only (no code). Executed notebooks (<code>.ipynb</code>) sit beside this page for analysts.</p>
+<tbody>{"".join(rows)}</tbody></table>
+<p class="kv">Stage pages show results only (no code) and were scanned for personal data before they were published.
+Executed notebooks (<code>.ipynb</code>), Data Docs and the analysts' dashboards (<code>analyst_only/</code>) sit beside
+this page, readable by the run's owner only: they are for analysts.</p>
 </body></html>
 """
+
+
+def overrides_box(manifest: dict[str, Any]) -> str:
+    """What this run changed from config/pipeline.yaml, and whether it may become `latest`:
+    an experiment must not read like the scheduled run."""
+    e = html.escape
+    overrides = manifest.get("overrides") or {}
+    notes = []
+    if manifest.get("from_stage"):
+        notes.append(f"started at {e(manifest['from_stage'])} from an earlier run's outputs")
+    if manifest.get("promote") is False:
+        notes.append("run with --no-promote: never becomes 'latest'")
+    if not overrides and not notes:
+        return ""
+    items = "".join(f"<li><code>{e(str(k))}</code> = <b>{e(str(v))}</b></li>" for k, v in overrides.items())
+    return (
+        '<div class="overrides" style="border-left:4px solid #8250df;background:#fbefff;padding:.5rem 1rem;margin:1rem 0">'
+        + (
+            f"<b>Parameters overridden for this run</b> (not the defaults of config/pipeline.yaml):<ul>{items}</ul>"
+            if overrides
+            else ""
+        )
+        + ("".join(f"<div>{n}</div>" for n in notes))
+        + "</div>"
+    )
 
 
 def warnings_box(warnings: list[dict[str, str]]) -> str:

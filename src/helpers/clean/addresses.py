@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -114,8 +114,7 @@ def profiles() -> dict[str, Profile]:
     """Country (alpha-2) → Profile."""
     table = read_data_csv("address_formats.csv")
     return {
-        r.country: Profile(r.lang, r.number_first == "1", r.type_position, r.default_type)
-        for r in table.itertuples()
+        r.country: Profile(r.lang, r.number_first == "1", r.type_position, r.default_type) for r in table.itertuples()
     }
 
 
@@ -200,9 +199,7 @@ def _unit_res(words: pd.DataFrame) -> tuple[dict[str, str], tuple[str, ...]]:
     if kw("floor"):
         res["floor"] = rf"(?i){START}(?:{kw('floor')})\.?\s*{marker}(?P<v>{floor_value})[º°ª]?\.?{END}"
     if kw("floor_after"):
-        res["floor_after"] = (
-            rf"(?i){START}(?P<v>\d{{1,2}})\s*{ORDINAL_SUFFIX}?\.?\s*(?:{kw('floor_after')})\.?{END}"
-        )
+        res["floor_after"] = rf"(?i){START}(?P<v>\d{{1,2}})\s*{ORDINAL_SUFFIX}?\.?\s*(?:{kw('floor_after')})\.?{END}"
     if floor_names and set(words.loc[words["kind"] == "floor_name", "lang"]) & {"en", ANY}:
         en_names = _alternation(words.loc[(words["kind"] == "floor_name") & (words["lang"] == "en"), "word"].tolist())
         if en_names:
@@ -250,7 +247,7 @@ def _type_res(types: pd.DataFrame) -> tuple[str | None, str | None]:
     return prefix, suffix
 
 
-@lru_cache(maxsize=None)
+@cache
 def language(code: str) -> Language:
     """The compiled rules of a language (cached: regexes are built once per process)."""
     words = _unit_words(code)
@@ -281,11 +278,13 @@ def language(code: str) -> Language:
         street_segment_re=(
             rf"(?i)(?:^|,\s*)(?P<s>[^,]*[{LETTER}][^,]*\s"
             rf"(?:{_alternation(types['abbreviation'].tolist())})\.?)\s*(?:,|$)"
-            if code == "en" else None  # the languages that write the type after the name
+            if code == "en"
+            else None  # the languages that write the type after the name
         ),
         keyword_end_re=(
             rf"(?i),\s*(?:{_alternation(keyword_rows['word'].tolist())})\.?\s*(?:n[º°o]\.?|#)?\s*$"
-            if len(keyword_rows) else None
+            if len(keyword_rows)
+            else None
         ),
     )
 
@@ -583,7 +582,8 @@ def _unit_value(arr: pa.Array, rules: Language, kind: str) -> pa.Array:
     # Named floors and sides become codes; a block letter is only a letter ("bloco D" is block
     # D, while a PT door "D" is direito).
     codes = {"floor": rules.floor_codes, "door": rules.side_codes, "stair": rules.side_codes}.get(
-        kind.split("_")[0], {})
+        kind.split("_")[0], {}
+    )
     named = _map_plain(arr, codes)
     value = pc.utf8_upper(pc.replace_substring_regex(arr, r"[\s\-.ºª°]", ""))
     value = pc.replace_substring(value, "/", "-")
@@ -694,15 +694,20 @@ def _parse_number_first(text: pa.Array, rules: Language, fallback: bool) -> dict
         "num": parsed["num"],
         "block": units.get("block", pa.nulls(len(text), pa.string())),
         "stair": units.get("stair", pa.nulls(len(text), pa.string())),
-        "floor": pc.coalesce(*(units[k] for k in ("floor", "floor_after", "floor_phrase") if k in units),
-                             pa.nulls(len(text), pa.string())),
+        "floor": pc.coalesce(
+            *(units[k] for k in ("floor", "floor_after", "floor_phrase") if k in units),
+            pa.nulls(len(text), pa.string()),
+        ),
         "door": units.get("door", pa.nulls(len(text), pa.string())),
     }
     failed = pc.is_null(parsed["num"])
     if pc.any(failed).as_py():
         left = rest.filter(failed)
-        after = _extract(left, AFTER_RE) if fallback else {"street": pa.nulls(len(left), pa.string()),
-                                                            "num": pa.nulls(len(left), pa.string())}
+        after = (
+            _extract(left, AFTER_RE)
+            if fallback
+            else {"street": pa.nulls(len(left), pa.string()), "num": pa.nulls(len(left), pa.string())}
+        )
         street = pc.if_else(pc.is_valid(after["num"]), after["street"], _street_segment(left, rules))
         patch = {k: out[k].filter(failed) for k in PARTS}
         patch.update(street=street, num=after["num"])
@@ -878,8 +883,9 @@ def _parse_lines(frame: pd.DataFrame) -> pd.DataFrame:
         po_box[positions] = pc.fill_null(parsed["po_box"], False).to_numpy(zero_copy_only=False)
     defaults = np.array([p.default_type or None for p in choices], dtype=object)[profile_index]
     suffix = np.array([p.type_position == "suffix" for p in choices])[profile_index]
-    skey = street_key(pa.array(cols["street_type"], pa.string()), pa.array(cols["street_name"], pa.string()),
-                      langs, defaults, suffix)
+    skey = street_key(
+        pa.array(cols["street_type"], pa.string()), pa.array(cols["street_name"], pa.string()), langs, defaults, suffix
+    )
     number = pa.array(cols["house_number"], pa.string())
     number_key = pc.utf8_lower(pc.replace_substring_regex(number, r"[\s/.,]", ""))
     unit_key = pa.array(cols.pop("unit_key"), pa.string())
@@ -934,7 +940,8 @@ def _parse_addresses(frame: pd.DataFrame) -> pd.DataFrame:
     unit_key = pc.fill_null(pa.array(lines["_unit_key"].to_numpy(), pa.string()), "")
     dwelling = pc.binary_join_element_wise(building, unit_key, "|")
     has_street_number = (
-        lines["_street_key"].notna().to_numpy() & lines["_number_key"].notna().to_numpy()
+        lines["_street_key"].notna().to_numpy()
+        & lines["_number_key"].notna().to_numpy()
         & ~lines["_po_box"].to_numpy(dtype=bool)
     )
     # Exactly the output columns, in order, so the row-sized join back is the last copy made;
@@ -948,8 +955,8 @@ def _parse_addresses(frame: pd.DataFrame) -> pd.DataFrame:
             "house_number": lines["house_number"].to_numpy(),
             "unit": lines["unit"].to_numpy(),
             "city_std": np.full(len(lines), None, dtype=object),
-            "address_key": np.where(keyable, to_objects(dwelling), None),
-            "building_key": np.where(keyable, to_objects(building), None),
+            "address_key": np.where(keyable, to_objects(dwelling), np.array(None, dtype=object)),
+            "building_key": np.where(keyable, to_objects(building), np.array(None, dtype=object)),
             "address_valid": has_street_number,  # street and number; the place is added later
         }
     )
@@ -975,8 +982,11 @@ def _postcode_valid(df: pd.DataFrame, given: pd.DataFrame) -> pd.Series:
     Not known bad, rather than known good: a plausible postcode of a country without rules
     (postcode_valid null) still tells where the address is, so it may build household keys;
     only a postcode checked and found wrong (or missing) may not."""
-    valid = df["postcode_valid"] if "postcode_valid" in df.columns else (
-        standardise_postcodes(given["postcode_std"], given["country_std"])["postcode_valid"])
+    valid = (
+        df["postcode_valid"]
+        if "postcode_valid" in df.columns
+        else (standardise_postcodes(given["postcode_std"], given["country_std"])["postcode_valid"])
+    )
     usable = not_known_bad(valid) & given["postcode_std"].notna().to_numpy()
     return pd.Series(usable, index=df.index, dtype=bool)
 

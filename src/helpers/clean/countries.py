@@ -26,9 +26,39 @@ from helpers.clean.distinct import per_distinct
 # Values people put in a field to say "I don't know"; they count as missing, not as garbage.
 # "NA" is deliberately absent: it is Namibia's code (and pandas already reads a bare NA as null).
 MISSING_TOKENS = frozenset(
-    {"", "-", "--", "---", ".", "?", "??", "n/a", "n.a.", "#n/a", "none", "null", "nil", "nan",
-     "unknown", "desconocido", "desconocida", "sconosciuto", "desconhecido", "inconnu", "x", "xx",
-     "xxx", "0", "00", "000", "tbc", "tbd", "not known", "no consta", "sin datos"}
+    {
+        "",
+        "-",
+        "--",
+        "---",
+        ".",
+        "?",
+        "??",
+        "n/a",
+        "n.a.",
+        "#n/a",
+        "none",
+        "null",
+        "nil",
+        "nan",
+        "unknown",
+        "desconocido",
+        "desconocida",
+        "sconosciuto",
+        "desconhecido",
+        "inconnu",
+        "x",
+        "xx",
+        "xxx",
+        "0",
+        "00",
+        "000",
+        "tbc",
+        "tbd",
+        "not known",
+        "no consta",
+        "sin datos",
+    }
 )
 # A typo is accepted as a country name only when the name is this long and within one edit
 # (two from 10 letters on), counting a swap of two neighbours as one edit (optimal string

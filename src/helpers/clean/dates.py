@@ -7,7 +7,7 @@ cascade; the first step that reads a value wins:
 2. ISO 8601 'yyyy-mm-dd', with or without a time and zone (the date as written is kept: a
    '1985-03-04T23:30-05:00' birth date is 4 March, not converted to UTC);
 3. three numbers 'a/b/c' ('.', '-', '/' or space): a 4-digit first number is the year
-   (yyyy/mm/dd); otherwise day and month come in the hint's order (%m before %d = month-first),
+   (yyyy/mm/dd, or yyyy/dd/mm when the middle number cannot be a month: 'day/month swapped'); otherwise day and month come in the hint's order (%m before %d = month-first),
    and WITHOUT a hint day-first — the convention in Europe and Latin America; a US source must
    declare '%m/%d/%Y' in the registry (year-first hints say nothing about this order). An unhinted
    value that fits both orders is read day-first and noted 'ambiguous day/month' (still valid);
@@ -51,29 +51,36 @@ SERIAL_MIN, SERIAL_MAX = 2200, 73050  # 1906-01-08 .. 2099-12-31
 MAX_AGE_YEARS = 120
 AGE_BANDS = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 _AGE_EDGES = [0, 18, 25, 35, 45, 55, 65, 75, np.inf]
+# What np.where makes of None (numpy-stubs reject None as a value argument).
+_NONE = np.array(None, dtype=object)
 
 MONTHS: dict[str, int] = {}
-for _number, _words in enumerate([
-    "january jan enero ene gennaio gen janeiro",
-    "february feb febrero febbraio fevereiro fev",
-    "march mar marzo marco",
-    "april apr abril abr aprile",
-    "may mayo maggio mag maio mai",
-    "june jun junio giugno giu junho",
-    "july jul julio luglio lug julho",
-    "august aug agosto ago",
-    "september sep sept septiembre setiembre settembre setembro set",
-    "october oct octubre ottobre ott outubro out",
-    "november nov noviembre novembre novembro",
-    "december dec diciembre dic dicembre dezembro dez",
-], start=1):
+for _number, _words in enumerate(
+    [
+        "january jan enero ene gennaio gen janeiro",
+        "february feb febrero febbraio fevereiro fev",
+        "march mar marzo marco",
+        "april apr abril abr aprile",
+        "may mayo maggio mag maio mai",
+        "june jun junio giugno giu junho",
+        "july jul julio luglio lug julho",
+        "august aug agosto ago",
+        "september sep sept septiembre setiembre settembre setembro set",
+        "october oct octubre ottobre ott outubro out",
+        "november nov noviembre novembre novembro",
+        "december dec diciembre dic dicembre dezembro dez",
+    ],
+    start=1,
+):
     for _w in _words.split():
         MONTHS[_w] = _number
 
-_WEEKDAYS = ("monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur "
-             "thurs fri sat sun lunes martes miercoles jueves viernes sabado domingo lunedi "
-             "martedi mercoledi giovedi venerdi sabato domenica segunda terca quarta quinta "
-             "sexta feira").split()
+_WEEKDAYS = (
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur "
+    "thurs fri sat sun lunes martes miercoles jueves viernes sabado domingo lunedi "
+    "martedi mercoledi giovedi venerdi sabato domenica segunda terca quarta quinta "
+    "sexta feira"
+).split()
 _FILLER = ("de", "del", "of", "the", "em", "di")
 
 _TIME = r"(?:[t ,]+\d{1,2}[:.]\d{2}.*)?"
@@ -91,10 +98,29 @@ _TEXT_YMD = rf"^(\d{{4}}) ([a-z]+) (\d{{1,2}}){_TIME}$"
 # ---------------------------------------------------------------------------------------------
 
 # What people and systems type for "no date": missing, not a parsing failure.
-_NULL_TOKENS = frozenset({
-    "n/a", "na", "n.a.", "nd", "n.d.", "null", "none", "nan", "nat", "-", "--", "?", "unknown",
-    "desconocido", "desconhecido", "sconosciuto", "sin fecha", "sem data", "s/f",
-})
+_NULL_TOKENS = frozenset(
+    {
+        "n/a",
+        "na",
+        "n.a.",
+        "nd",
+        "n.d.",
+        "null",
+        "none",
+        "nan",
+        "nat",
+        "-",
+        "--",
+        "?",
+        "unknown",
+        "desconocido",
+        "desconhecido",
+        "sconosciuto",
+        "sin fecha",
+        "sem data",
+        "s/f",
+    }
+)
 _ZERO_DATE = re.compile(r"^[0\s./:\-t]+$")  # 00/00/0000, 0000-00-00 00:00:00, 0
 
 
@@ -169,6 +195,7 @@ def _hint_order(hint: object) -> str | None:
 # The cascade, on distinct values
 # ---------------------------------------------------------------------------------------------
 
+
 class _Result:
     """Accumulates parsed dates and notes over the distinct values; the first reader wins."""
 
@@ -181,7 +208,7 @@ class _Result:
         """Record the matched rows: real dates, or 'impossible date' when matched but unreal."""
         rows = np.asarray(rows)
         self.date[rows] = np.where(ok, dates, np.datetime64("NaT", "D"))
-        notes = np.where(ok, None if note is None else note, "impossible date")
+        notes = np.where(ok, _NONE if note is None else note, "impossible date")
         self.note[rows] = notes
         self.done[rows] = True
 
@@ -216,8 +243,18 @@ def _step_iso(low: pd.Series, res: _Result) -> None:
     parts = low.str.extract(_ISO)
     rows = np.flatnonzero(parts[0].notna().to_numpy() & ~res.done)
     if len(rows):
-        dates, ok = _ymd_to_dates(_num(parts[0].iloc[rows]), _num(parts[1].iloc[rows]), _num(parts[2].iloc[rows]))
-        res.take(rows, dates, ok)
+        month, day, note = _year_first_swap(_num(parts[1].iloc[rows]), _num(parts[2].iloc[rows]))
+        dates, ok = _ymd_to_dates(_num(parts[0].iloc[rows]), month, day)
+        res.take(rows, dates, ok, note)
+
+
+def _year_first_swap(month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year-first dates written year-day-month ('1972-16-03'): a 13th+ month with a day that can be
+    a month is read the other way round and noted 'day/month swapped' (still valid), as for
+    day-first and month-first dates; a value that fits neither order stays impossible."""
+    swap = (month > 12) & (day <= 12)
+    note = np.where(swap, "day/month swapped", _NONE).astype(object)
+    return np.where(swap, day, month), np.where(swap, month, day), note
 
 
 def _step_numeric(low: pd.Series, hints: pd.Series, reference: dt.date, res: _Result) -> None:
@@ -248,8 +285,11 @@ def _step_numeric(low: pd.Series, hints: pd.Series, reference: dt.date, res: _Re
     bad_year_first = year_first & (c_txt.str.len() > 2).to_numpy()
     day = np.where(bad_year_first, np.nan, day)
 
+    yf_month, yf_day, yf_note = _year_first_swap(month, day)
+    month, day = np.where(year_first, yf_month, month), np.where(year_first, yf_day, day)
     dates, ok = _ymd_to_dates(year, month, day)
-    note = np.where(swap & hinted, "day/month swapped", np.where(ambiguous, "ambiguous day/month", None))
+    note = np.where(swap & hinted, "day/month swapped", np.where(ambiguous, "ambiguous day/month", _NONE))
+    note = np.where(year_first & (yf_note != None), yf_note, note)  # noqa: E711 (element-wise)
     res.take(rows, dates, ok, note.astype(object))
 
 
@@ -274,8 +314,13 @@ def _step_serial(low: pd.Series, res: _Result) -> None:
 
 def _month_text(low: pd.Series) -> pd.Series:
     """'4 de Marzo de 1985' -> '4 marzo 1985', 'March 4th, 1985' -> 'march 4 1985'."""
-    t = low.map(lambda s: "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
-                if isinstance(s, str) else s)
+    t = low.map(
+        lambda s: (
+            "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+            if isinstance(s, str)
+            else s
+        )
+    )
     t = t.str.replace(r"[,./\-]", " ", regex=True)
     t = t.str.replace(r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|o)\b", r"\1", regex=True)
     words = "|".join((*_WEEKDAYS, *_FILLER))
@@ -334,6 +379,7 @@ def _parse_distinct(frame: pd.DataFrame, reference: dt.date) -> pd.DataFrame:
 # Public API
 # ---------------------------------------------------------------------------------------------
 
+
 def _years_before(reference: dt.date, years: int) -> dt.date:
     try:
         return reference.replace(year=reference.year - years)
@@ -380,11 +426,14 @@ def standardise_dates(
     # 1630 (genealogy, historical archives) is still a date worth matching on, though not a
     # plausible customer age (valid is False).
     date_std = np.where(parsed_ok, day, np.datetime64("NaT", "D")).astype("datetime64[s]")
-    return pd.DataFrame({
-        "date_std": date_std,
-        "date_valid": valid,
-        "date_issue": pd.Series(issue, dtype="object").where(pd.notna(issue), None).to_numpy(),
-    }, index=values.index)
+    return pd.DataFrame(
+        {
+            "date_std": date_std,
+            "date_valid": valid,
+            "date_issue": pd.Series(issue, dtype="object").where(pd.notna(issue), None).to_numpy(),
+        },
+        index=values.index,
+    )
 
 
 _ISO_WITH_TIME = r"^\s*(\d{4}-\d{1,2}-\d{1,2})[T ]\d{1,2}:\d{2}.*$"

@@ -42,8 +42,15 @@ from .distinct import TEXT, per_distinct
 from .distinct import as_arrow_text as _as_text
 
 COLUMNS = [
-    "email_std", "email_valid", "email_issue", "email_domain", "email_corrected",
-    "email_correction", "email_role", "email_disposable", "email_key",
+    "email_std",
+    "email_valid",
+    "email_issue",
+    "email_domain",
+    "email_corrected",
+    "email_correction",
+    "email_role",
+    "email_disposable",
+    "email_key",
 ]
 
 # Dot-atom local part (RFC 5322 atext, lower case after cleaning) and LDH domain labels.
@@ -53,11 +60,40 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = rf"(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}})"
 
 # Values that mean "the customer gave no email", typed into the email field.
-MISSING_TOKENS = frozenset({
-    "-", "--", ".", "0", "n/a", "na", "n.a.", "none", "null", "nil", "no", "nan", "x", "xx",
-    "?", "no tiene", "notiene", "sin email", "sin correo", "no email", "noemail", "nessuna",
-    "nessuno", "non ha", "não tem", "nao tem", "sem email", "nenhum", "unknown", "desconocido",
-})
+MISSING_TOKENS = frozenset(
+    {
+        "-",
+        "--",
+        ".",
+        "0",
+        "n/a",
+        "na",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "no",
+        "nan",
+        "x",
+        "xx",
+        "?",
+        "no tiene",
+        "notiene",
+        "sin email",
+        "sin correo",
+        "no email",
+        "noemail",
+        "nessuna",
+        "nessuno",
+        "non ha",
+        "não tem",
+        "nao tem",
+        "sem email",
+        "nenhum",
+        "unknown",
+        "desconocido",
+    }
+)
 
 # TLD slips that are never real TLDs, whatever the provider.
 TLD_TYPOS_RE = r"\.(?:con|cmo|comm|coom|cpm|xom|vom|ocm|cim|cok|c0m|comn|coim)(\.[a-z]{2})?$"
@@ -97,8 +133,12 @@ def major_domains() -> tuple[str, ...]:
 @functools.cache
 def known_domains() -> frozenset[str]:
     """Every domain we know to exist as written (disposable ones too): never corrected."""
-    return (frozenset(_data_lines("email_known_domains.txt")) | frozenset(major_domains())
-            | frozenset(domain_typos().values()) | disposable_domains())
+    return (
+        frozenset(_data_lines("email_known_domains.txt"))
+        | frozenset(major_domains())
+        | frozenset(domain_typos().values())
+        | disposable_domains()
+    )
 
 
 @functools.cache
@@ -123,8 +163,6 @@ def placeholders() -> tuple[frozenset[str], frozenset[str]]:
 # --------------------------------------------------------------------------- the pipeline
 
 
-
-
 def _arrow(s: pd.Series) -> pa.Array:
     """The Arrow array behind a string Series (one chunk)."""
     arr = pa.array(s.array)
@@ -146,8 +184,9 @@ def _put(s: pd.Series, mask: np.ndarray, values: pd.Series) -> pd.Series:
     """`s` with the rows of `mask` replaced by `values` (Arrow, no per-row Python)."""
     if not mask.any():
         return s
-    out = pc.replace_with_mask(_arrow(s).cast(pa.large_string()), pa.array(mask),
-                               _arrow(values).cast(pa.large_string()))
+    out = pc.replace_with_mask(
+        _arrow(s).cast(pa.large_string()), pa.array(mask), _arrow(values).cast(pa.large_string())
+    )
     return _series(out).set_axis(s.index)
 
 
@@ -186,8 +225,7 @@ def _fuzzy_targets(domains: np.ndarray) -> np.ndarray:
     if len(domains) == 0:
         return out
     choices = np.array(sorted(known_domains()), dtype=object)
-    dist = process.cdist(list(domains), list(choices), scorer=OSA.distance, score_cutoff=3,
-                         dtype=np.int32, workers=-1)
+    dist = process.cdist(list(domains), list(choices), scorer=OSA.distance, score_cutoff=3, dtype=np.int32, workers=-1)
     best = dist.min(axis=1)
     nearest = dist.argmin(axis=1)
     ties = (dist == best[:, None]).sum(axis=1)
@@ -323,8 +361,11 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     text = _arrow(s).cast(pa.string())
     local, domain_raw = _split(text, has_at)
 
-    encoded = pc.dictionary_encode(domain_raw).combine_chunks() if isinstance(domain_raw, pa.ChunkedArray) \
+    encoded = (
+        pc.dictionary_encode(domain_raw).combine_chunks()
+        if isinstance(domain_raw, pa.ChunkedArray)
         else pc.dictionary_encode(domain_raw)
+    )
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     per_domain = _domain_table(encoded.dictionary)
     domain = pc.take(per_domain["domain"], encoded.indices)
@@ -350,21 +391,25 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     valid = pd.isna(issue)
 
     corrected = _per_row(per_domain["corrected"], codes, False)
-    correction = pc.if_else(pa.array(corrected), pc.binary_join_element_wise(domain_raw, domain, " → "),
-                            pa.scalar(None, pa.string()))
+    correction = pc.if_else(
+        pa.array(corrected), pc.binary_join_element_wise(domain_raw, domain, " → "), pa.scalar(None, pa.string())
+    )
     gmail = pa.array(_per_row(per_domain["gmail"], codes, False))
     key_local = pc.if_else(gmail, pc.replace_substring(base, ".", ""), base)
     key_domain = pc.if_else(gmail, pa.scalar("gmail.com"), domain)
-    key = pc.if_else(pa.array(valid), pc.binary_join_element_wise(key_local, key_domain, "@"),
-                     pa.scalar(None, pa.string()))
-    return pd.DataFrame({
-        "email_std": _objects(std),
-        "email_valid": valid,
-        "email_issue": issue,
-        "email_domain": _objects(domain),
-        "email_corrected": corrected,
-        "email_correction": _objects(correction),
-        "email_role": _is_role(base) & has_at,
-        "email_disposable": _per_row(per_domain["disposable"], codes, False),
-        "email_key": _objects(key),
-    })
+    key = pc.if_else(
+        pa.array(valid), pc.binary_join_element_wise(key_local, key_domain, "@"), pa.scalar(None, pa.string())
+    )
+    return pd.DataFrame(
+        {
+            "email_std": _objects(std),
+            "email_valid": valid,
+            "email_issue": issue,
+            "email_domain": _objects(domain),
+            "email_corrected": corrected,
+            "email_correction": _objects(correction),
+            "email_role": _is_role(base) & has_at,
+            "email_disposable": _per_row(per_domain["disposable"], codes, False),
+            "email_key": _objects(key),
+        }
+    )

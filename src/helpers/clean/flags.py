@@ -10,10 +10,48 @@ import pandas as pd
 
 from helpers.clean.distinct import per_distinct
 
-YES = {"true", "t", "yes", "y", "1", "si", "sí", "s", "sim", "oui", "ja", "x", "opt-in", "optin", "opted in",
-       "subscribed", "on", "checked", "accepted", "granted"}
-NO = {"false", "f", "no", "n", "0", "nao", "não", "non", "nein", "opt-out", "optout", "opted out",
-      "unsubscribed", "off", "unchecked", "declined", "refused", "-"}
+YES = {
+    "true",
+    "t",
+    "yes",
+    "y",
+    "1",
+    "si",
+    "sí",
+    "s",
+    "sim",
+    "oui",
+    "ja",
+    "x",
+    "opt-in",
+    "optin",
+    "opted in",
+    "subscribed",
+    "on",
+    "checked",
+    "accepted",
+    "granted",
+}
+NO = {
+    "false",
+    "f",
+    "no",
+    "n",
+    "0",
+    "nao",
+    "não",
+    "non",
+    "nein",
+    "opt-out",
+    "optout",
+    "opted out",
+    "unsubscribed",
+    "off",
+    "unchecked",
+    "declined",
+    "refused",
+    "-",
+}
 
 
 def standardise_flag(values: pd.Series) -> pd.Series:

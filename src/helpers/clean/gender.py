@@ -29,7 +29,9 @@ genderqueer genderfluid agender intersex nobinario nobinaria naobinario naobinar
 nonbinaria""".split()
 
 _CODES: dict[str, str] = {
-    **{w: "F" for w in _FEMALE}, **{w: "M" for w in _MALE}, **{w: "X" for w in _OTHER},
+    **{w: "F" for w in _FEMALE},
+    **{w: "M" for w in _MALE},
+    **{w: "X" for w in _OTHER},
 }
 
 
@@ -79,4 +81,4 @@ def m_means_by_group(gender: pd.Series, group: pd.Series) -> pd.Series:
     """
     keys = per_distinct(gender.astype("object").rename("g"), lambda f: pd.DataFrame({"k": f["g"].map(_norm)}))["k"]
     has_h = keys.isin(["h", "hombre"]).groupby(group.fillna("").to_numpy()).transform("any")
-    return pd.Series(np.where(has_h.to_numpy(), "F", None), index=gender.index, dtype="object")
+    return pd.Series(np.where(has_h.to_numpy(), "F", np.array(None, dtype=object)), index=gender.index, dtype="object")

@@ -48,22 +48,27 @@ from nicknames import NickNamer
 from helpers.clean.distinct import per_distinct
 
 OUTPUT_COLUMNS = [
-    "title_std", "first_name_std", "middle_name_std", "last_name_std",
-    "first_name_key", "last_name_key", "first_name_canonical",
-    "surname_1_key", "surname_2_key", "name_source",
+    "title_std",
+    "first_name_std",
+    "middle_name_std",
+    "last_name_std",
+    "first_name_key",
+    "last_name_key",
+    "first_name_canonical",
+    "surname_1_key",
+    "surname_2_key",
+    "name_source",
 ]
 
 _ES = ("ES AR BO CL CO CR CU DO EC GQ GT HN MX NI PA PE PR PY SV UY VE AD").split()
 _PT = ("PT BR AO MZ CV GW ST TL").split()
 _IT = ("IT SM VA").split()
-LANG_BY_COUNTRY: dict[str, str] = {**{c: "es" for c in _ES}, **{c: "pt" for c in _PT},
-                                   **{c: "it" for c in _IT}}
+LANG_BY_COUNTRY: dict[str, str] = {**{c: "es" for c in _ES}, **{c: "pt" for c in _PT}, **{c: "it" for c in _IT}}
 ROMANCE = ("es", "it", "pt")
 DOUBLE_SURNAME = ("es", "pt")
 
 # Characters NFKD does not decompose into a base letter.
-_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d",
-                          "ð": "d", "þ": "th", "ı": "i"})
+_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _NOT_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _APOSTROPHES = re.compile(r"[’'`´]")
@@ -75,11 +80,14 @@ _GLUED = re.compile(r"^([^\W\d_]+\.(?:[^\W\d_]+\.)?)([^\W\d_].*)$")
 # "1st", "2nd", "23rd", "4th": the number of a title ("2nd Baronet", "1st Baron X") that data
 # entry split into the name fields. Never a name word, and its key ("nd") would be a false one.
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|d)\.?$", re.IGNORECASE)
+# What np.where makes of None (numpy-stubs reject None as a value argument).
+_NONE = np.array(None, dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------
 # Keys
 # ---------------------------------------------------------------------------------------------
+
 
 def strip_accents(text: str) -> str:
     """'José Núñez' -> 'Jose Nunez': the form ASCII-only systems store, so keys must use it."""
@@ -125,6 +133,7 @@ def _hkey(token: str) -> str:
 # Reference data (package data under helpers/data)
 # ---------------------------------------------------------------------------------------------
 
+
 def _data_lines(name: str) -> list[str]:
     """Non-comment, non-empty lines of a package data file."""
     text = files("helpers").joinpath("data", name).read_text(encoding="utf-8")
@@ -140,16 +149,16 @@ def _csv_rows(name: str) -> list[list[str]]:
 class Lexicon:
     """Everything the name parser knows, loaded once per process."""
 
-    given: frozenset[str]                 # any-language given-name keys (for splitting)
-    curated: frozenset[str]               # curated names_given.txt keys (treated as formal)
+    given: frozenset[str]  # any-language given-name keys (for splitting)
+    curated: frozenset[str]  # curated names_given.txt keys (treated as formal)
     also_surname: frozenset[str]
     compounds_by_first: dict[str, tuple[tuple[str, ...], ...]]  # first word -> longest first
-    particles: dict[str, str]             # key -> core | article | joiner | prefix
+    particles: dict[str, str]  # key -> core | article | joiner | prefix
     honorifics: dict[str, tuple[str, frozenset[str] | None]]  # hkey -> (canonical, glued langs)
-    name_like: frozenset[str]             # hkeys of titles that are also names (scope 'name')
+    name_like: frozenset[str]  # hkeys of titles that are also names (scope 'name')
     suffixes: frozenset[str]
     hypocorisms: dict[str, dict[str, str]]  # lang -> nickname key -> canonical key
-    english: dict[str, str]               # English nickname key -> canonical key
+    english: dict[str, str]  # English nickname key -> canonical key
 
 
 def _given_sections() -> dict[str, set[str]]:
@@ -189,12 +198,11 @@ def _english_map(curated: frozenset[str]) -> dict[str, str]:
         if key in curated or not candidates:
             continue
         own = len(nick_of.get(name, ()))
-        fitting = [c for c in candidates
-                   if c[:1] == name[:1] and len(c) > len(name) and len(nick_of.get(c, ())) > own]
+        fitting = [c for c in candidates if c[:1] == name[:1] and len(c) > len(name) and len(nick_of.get(c, ())) > own]
         if not fitting:
             continue
 
-        def rank(c: str) -> tuple[int, int, str]:
+        def rank(c: str, name: str = name) -> tuple[int, int, str]:
             prefix = len(os.path.commonprefix([c, name]))
             return (-prefix, -len(nick_of.get(c, ())), c)
 
@@ -214,14 +222,16 @@ def lexicon() -> Lexicon:
     hypocorisms: dict[str, dict[str, str]] = {lang: {} for lang in ROMANCE}
     hypo_names: set[str] = set()
     for nick, canonical, lang in _csv_rows("hypocorisms.csv"):
-        hypocorisms[lang][name_key(nick)] = name_key(canonical)
+        nick_key, canonical_key = name_key(nick), name_key(canonical)
+        if nick_key is not None and canonical_key is not None:  # every row of the file has both
+            hypocorisms[lang][nick_key] = canonical_key
         hypo_names.add(_tkey(nick))
         hypo_names.update((name_key(canonical) or "").split())
 
     nn = _nicknamer()
     english_names = {_tkey(n) for n in set(nn.canonical_lookup) | set(nn.nickname_lookup)}
     english = _english_map(curated)
-    given = (curated | english_names | hypo_names | set(english) | set(english.values()))
+    given = curated | english_names | hypo_names | set(english) | set(english.values())
     given -= {p for p, kind in particles.items() if kind != "prefix"}
     given -= {"", "smith"}  # 'smith' is in the nicknames table (smith -> smitty): a surname first
 
@@ -239,8 +249,9 @@ def lexicon() -> Lexicon:
             name_like.add(_hkey(variant))
 
     compounds: dict[str, list[tuple[str, ...]]] = {}
-    for comp in sorted({tuple(line.split()) for line in _data_lines("names_compound_given.txt")},
-                       key=lambda c: (-len(c), c)):
+    for comp in sorted(
+        {tuple(line.split()) for line in _data_lines("names_compound_given.txt")}, key=lambda c: (-len(c), c)
+    ):
         compounds.setdefault(comp[0], []).append(comp)
     return Lexicon(
         given=frozenset(given),
@@ -259,6 +270,7 @@ def lexicon() -> Lexicon:
 # ---------------------------------------------------------------------------------------------
 # Text and tokens
 # ---------------------------------------------------------------------------------------------
+
 
 def _clean(text: object) -> str | None:
     """Trim, collapse whitespace, drop characters that are never part of a name; None if empty."""
@@ -368,6 +380,7 @@ def _drop_suffixes(tokens: list[str], lang: str, keep_one: bool = True) -> list[
 # Casing
 # ---------------------------------------------------------------------------------------------
 
+
 def _cap_segment(seg: str) -> str:
     """'mcdonald' -> 'McDonald', 'josé' -> 'José' (segment already lower-case)."""
     if not seg:
@@ -425,10 +438,11 @@ def _case_tuple(tokens: tuple[str, ...], lang: str, surname: bool) -> str | None
 # Full-name split
 # ---------------------------------------------------------------------------------------------
 
+
 def _compound_at(keys: list[str], start: int) -> int:
     """Length of the longest compound given name ('maria del carmen') starting at `start`."""
     for comp in lexicon().compounds_by_first.get(keys[start], ()):
-        if tuple(keys[start:start + len(comp)]) == comp:
+        if tuple(keys[start : start + len(comp)]) == comp:
             return len(comp)
     return 0
 
@@ -439,7 +453,7 @@ def _count_given(tokens: list[str], lang: str) -> int:
     keys = [_tkey(t) for t in tokens]
     n = len(tokens)
     g = 0
-    in_compound = set()
+    in_compound: set[int] = set()
     while g < n - 1:
         c = _compound_at(keys, g)
         if c and g + c < n:
@@ -454,8 +468,13 @@ def _count_given(tokens: list[str], lang: str) -> int:
             continue
         break
     g = max(g, 1)
-    if (lang in DOUBLE_SURNAME and g >= 2 and n - g == 1 and keys[g - 1] in lex.also_surname
-            and g - 1 not in in_compound):
+    if (
+        lang in DOUBLE_SURNAME
+        and g >= 2
+        and n - g == 1
+        and keys[g - 1] in lex.also_surname
+        and g - 1 not in in_compound
+    ):
         g -= 1
     return g
 
@@ -488,12 +507,12 @@ def _caps_run(tokens: list[str]) -> tuple[int, int] | None:
     n = len(tokens)
     first_t = shapes.index("T")
     last_t = n - 1 - shapes[::-1].index("T")
-    if "U" not in shapes[first_t:]:      # CAPS only before the first Capitalised word
+    if "U" not in shapes[first_t:]:  # CAPS only before the first Capitalised word
         a, b = 0, first_t
-    elif "U" not in shapes[:last_t + 1]:  # CAPS only after the last Capitalised word
+    elif "U" not in shapes[: last_t + 1]:  # CAPS only after the last Capitalised word
         a, b = last_t + 1, n
         while a > 0 and shapes[a - 1] == "p" and not _is_initial(tokens[a - 1]):
-            a -= 1                           # "José da SILVA": the particle joins the surname
+            a -= 1  # "José da SILVA": the particle joins the surname
     else:
         return None
     run_keys = [_tkey(t) for t in tokens[a:b] if shape(t) == "U"]
@@ -579,6 +598,7 @@ def _given_to_fields(given: list[str], lang: str) -> tuple[str | None, str | Non
 # Separate fields
 # ---------------------------------------------------------------------------------------------
 
+
 def _title_field(frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical honorific from a title column ('MRS' -> 'Mrs', 'Dott.ssa', 'Sr. D.' -> 'D.').
 
@@ -610,9 +630,14 @@ def _first_field(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _middle_field(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"middle_name_std": [
-        _case_words(_tokens(_clean(t)), lang, surname=False) if _clean(t) else None
-        for t, lang in zip(frame["middle_name"], frame["lang"])]})
+    return pd.DataFrame(
+        {
+            "middle_name_std": [
+                _case_words(_tokens(_clean(t)), lang, surname=False) if _clean(t) else None
+                for t, lang in zip(frame["middle_name"], frame["lang"])
+            ]
+        }
+    )
 
 
 def _last_field(frame: pd.DataFrame) -> pd.DataFrame:
@@ -622,8 +647,11 @@ def _last_field(frame: pd.DataFrame) -> pd.DataFrame:
     for text, lang in zip(frame["last_name"], frame["lang"]):
         tokens = _tokens(_clean(text))
         title = None
-        if len(tokens) > 1 and _honorific(tokens[0], lang, glued=True) and \
-                lexicon().honorifics[_hkey(tokens[0])][1] is None:
+        if (
+            len(tokens) > 1
+            and _honorific(tokens[0], lang, glued=True)
+            and lexicon().honorifics[_hkey(tokens[0])][1] is None
+        ):
             title, tokens = _take_honorifics(tokens, lang)
         tokens = _drop_suffixes(tokens, lang, keep_one=False)
         titles.append(title)
@@ -634,6 +662,7 @@ def _last_field(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Keys, canonical given name, surname units
 # ---------------------------------------------------------------------------------------------
+
 
 def canonical_given(key: str | None, lang: str) -> str | None:
     """Canonical given-name key through the nickname tables ("pepe" -> "jose", "bill" -> "william").
@@ -668,10 +697,12 @@ def canonical_given(key: str | None, lang: str) -> str | None:
 
 def _given_keys(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [name_key(t) for t in frame["first_name_std"]]
-    return pd.DataFrame({
-        "first_name_key": keys,
-        "first_name_canonical": [canonical_given(k, lang) for k, lang in zip(keys, frame["lang"])],
-    })
+    return pd.DataFrame(
+        {
+            "first_name_key": keys,
+            "first_name_canonical": [canonical_given(k, lang) for k, lang in zip(keys, frame["lang"])],
+        }
+    )
 
 
 def surname_units(last_name: str | None) -> list[str]:
@@ -710,16 +741,19 @@ def _surname_keys(frame: pd.DataFrame) -> pd.DataFrame:
         units = surname_units(text)
         s1.append(units[0] if units else None)
         s2.append(" ".join(units[1:]) if len(units) > 1 else None)
-    return pd.DataFrame({
-        "last_name_key": [name_key(t) for t in frame["last_name_std"]],
-        "surname_1_key": s1,
-        "surname_2_key": s2,
-    })
+    return pd.DataFrame(
+        {
+            "last_name_key": [name_key(t) for t in frame["last_name_std"]],
+            "surname_1_key": s1,
+            "surname_2_key": s2,
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
+
 
 def language_of(country: pd.Series) -> pd.Series:
     """Naming convention per row from the ISO alpha-2 country: es, it, pt or en (default)."""
@@ -756,7 +790,7 @@ def standardise_names(df: pd.DataFrame, country: pd.Series) -> pd.DataFrame:
         "first_name_std": np.array(f["first_name_std"], dtype=object),
         "middle_name_std": np.array(m["middle_name_std"], dtype=object),
         "last_name_std": np.array(last_p["last_name_std"], dtype=object),
-        "name_source": np.where(from_fields, "fields", None).astype(object),
+        "name_source": np.where(from_fields, "fields", _NONE).astype(object),
     }
     need_full = ~from_fields & full.notna().to_numpy()
     if need_full.any():

@@ -38,7 +38,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .distinct import as_arrow_text as _as_text, per_distinct, three_valued
+from .distinct import as_arrow_text as _as_text
+from .distinct import per_distinct, three_valued
 
 COLUMNS = ["national_id_std", "national_id_valid", "national_id_type", "national_id_issue"]
 WIDTH = 16
@@ -46,8 +47,9 @@ WIDTH = 16
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 CIF_LETTERS = "JABCDEFGHI"
 # Codice fiscale: value of a character in an odd (1st, 3rd …) position; digits count as A–J.
-CF_ODD = np.array([1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10,
-                   22, 25, 24, 23], dtype=np.int64)
+CF_ODD = np.array(
+    [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23], dtype=np.int64
+)
 CF_OMOCODE = "LMNPQRSTUV"  # replace digits 0-9 when two people would share a code
 CF_DIGIT_POSITIONS = [6, 7, 9, 10, 12, 13, 14]
 
@@ -74,14 +76,36 @@ COUNTRY_ALIASES = {"UK": "GB"}
 # Shapes that identify one type on their own (nine digits do not: NIF or SSN).
 UNAMBIGUOUS = ("ES_DNI", "ES_NIE", "ES_CIF", "IT_CF", "BR_CPF", "GB_NINO")
 
-MISSING_TOKENS = frozenset({"", "-", "--", ".", "0", "NA", "N/A", "NONE", "NULL", "NAN", "NIL",
-                            "X", "XX", "?", "SIN", "NO", "NOTIENE", "DESCONOCIDO", "UNKNOWN"})
+MISSING_TOKENS = frozenset(
+    {
+        "",
+        "-",
+        "--",
+        ".",
+        "0",
+        "NA",
+        "N/A",
+        "NONE",
+        "NULL",
+        "NAN",
+        "NIL",
+        "X",
+        "XX",
+        "?",
+        "SIN",
+        "NO",
+        "NOTIENE",
+        "DESCONOCIDO",
+        "UNKNOWN",
+    }
+)
 # Every national identifier scheme is Latin letters and digits, with at least one digit, once
 # separators are gone: a value of another shape is malformed whatever the country.
 GENERIC_ID = r"[A-Z0-9]*[0-9][A-Z0-9]*"
 # Specimens printed on sample cards, in manuals and on Wikipedia: valid, but nobody's.
-KNOWN_SPECIMENS = frozenset({"078051120", "219099999", "457555462", "RSSMRA80A01H501U",
-                             "RSSMRA85T10A562S", "QQ123456C", "AB123456C"})
+KNOWN_SPECIMENS = frozenset(
+    {"078051120", "219099999", "457555462", "RSSMRA80A01H501U", "RSSMRA85T10A562S", "QQ123456C", "AB123456C"}
+)
 
 
 def standardise_national_ids(national_id: pd.Series, country: pd.Series) -> pd.DataFrame:
@@ -91,8 +115,6 @@ def standardise_national_ids(national_id: pd.Series, country: pd.Series) -> pd.D
 
 
 # --------------------------------------------------------------------------- text helpers
-
-
 
 
 def _clean(raw: pd.Series) -> pd.Series:
@@ -228,15 +250,25 @@ def _nif_format_ok(s: pd.Series, codes: np.ndarray) -> np.ndarray:
 
 def _format_ok(s: pd.Series, codes: np.ndarray, kind: str) -> np.ndarray:
     """Structural rules beyond the loose shape (SSN and NINO have nothing else)."""
-    rules = {"IT_CF": _cf_format_ok, "PT_NIF": _nif_format_ok,
-             "US_SSN": lambda s, c: _ssn_ok(c), "GB_NINO": lambda s, c: _nino_ok(s)}
+    rules = {
+        "IT_CF": _cf_format_ok,
+        "PT_NIF": _nif_format_ok,
+        "US_SSN": lambda s, c: _ssn_ok(c),
+        "GB_NINO": lambda s, c: _nino_ok(s),
+    }
     return rules[kind](s, codes) if kind in rules else np.ones(len(s), dtype=bool)
 
 
 def _checksum_ok(codes: np.ndarray, kind: str) -> np.ndarray:
     """Does the check digit/letter agree? (True for identifiers that have none.)"""
-    checks = {"ES_DNI": _dni_ok, "ES_NIE": _nie_ok, "ES_CIF": _cif_ok, "IT_CF": _cf_ok,
-              "PT_NIF": _nif_ok, "BR_CPF": _cpf_ok}
+    checks = {
+        "ES_DNI": _dni_ok,
+        "ES_NIE": _nie_ok,
+        "ES_CIF": _cif_ok,
+        "IT_CF": _cf_ok,
+        "PT_NIF": _nif_ok,
+        "BR_CPF": _cpf_ok,
+    }
     return checks[kind](codes) if kind in checks else np.ones(len(codes), dtype=bool)
 
 
@@ -252,8 +284,12 @@ def _placeholder(s: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- type choice
 
 
-def _choose_types(s: pd.Series, raw: pd.Series, country: pd.Series, codes: np.ndarray,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _choose_types(
+    s: pd.Series,
+    raw: pd.Series,
+    country: pd.Series,
+    codes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(type, shape fits, format rules pass, checksum passes) per row (see module docstring)."""
     n = len(s)
     fits = {kind: _bool(s.str.fullmatch(pat)) for kind, pat in SHAPES.items()}
@@ -320,9 +356,11 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
         default="",
     ).astype(object)
     issue[issue == ""] = None
-    return pd.DataFrame({
-        "national_id_std": s.where(~missing, None).to_numpy(dtype=object, na_value=None),
-        "national_id_valid": three_valued(pd.isna(issue), unchecked),
-        "national_id_type": kind,
-        "national_id_issue": issue,
-    })
+    return pd.DataFrame(
+        {
+            "national_id_std": s.where(~missing, None).to_numpy(dtype=object, na_value=None),
+            "national_id_valid": three_valued(pd.isna(issue), unchecked),
+            "national_id_type": kind,
+            "national_id_issue": issue,
+        }
+    )

@@ -113,6 +113,8 @@ EXTENSION_RE = (
     r"|[ \t]*(?:[x#~]|int)[:.]?[ \t-]*[0-9]{1,9}#?)$"
 )
 SIMPLE_RE = r"\+?[0-9 ().\[\]/~-]*"
+# What np.where makes of None (numpy-stubs reject None as a value argument).
+_NONE = np.array(None, dtype=object)
 # Digits (and the plus) of other scripts: libphonenumber reads them; the column path does not.
 NON_ASCII_DIGITS = "[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\uff10-\uff19\uff0b]"
 
@@ -169,8 +171,7 @@ def _starts(a: pa.Array, pattern: str) -> np.ndarray:
 
 
 def _sub(a: pa.Array, pattern: str, repl: str = "", once: bool = False) -> pa.Array:
-    return pc.replace_substring_regex(a, pattern=pattern, replacement=repl,
-                                      max_replacements=1 if once else None)
+    return pc.replace_substring_regex(a, pattern=pattern, replacement=repl, max_replacements=1 if once else None)
 
 
 def _len(a: pa.Array) -> np.ndarray:
@@ -200,8 +201,11 @@ def _on(mask: np.ndarray, a: pa.Array, fn) -> np.ndarray:
 def _scatter(n: int, pieces: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     """Assemble a column of n rows from (positions, values) pieces that cover every row once."""
     idx = np.concatenate([p for p, _ in pieces]) if pieces else np.zeros(0, np.int64)
-    values = pa.concat_arrays([v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v
-                               for _, v in pieces]) if pieces else pa.array([], pa.string())
+    values = (
+        pa.concat_arrays([v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v for _, v in pieces])
+        if pieces
+        else pa.array([], pa.string())
+    )
     if len(idx) != n:
         raise ValueError(f"pieces cover {len(idx)} rows, expected {n}")
     order = np.empty(n, dtype=np.int64)
@@ -223,13 +227,19 @@ def _matches_desc(a: pa.Array, lengths: np.ndarray, desc) -> np.ndarray:
 def _length_verdict(lengths: np.ndarray, meta: PhoneMetadata) -> np.ndarray:
     """libphonenumber's `_test_number_length` for an unknown type."""
     desc = meta.general_desc
+    assert desc is not None, "libphonenumber's metadata has a general description for every region"
     possible = np.array(_possible_lengths(desc), dtype=np.int64)
     local = np.array(desc.possible_length_local_only or (), dtype=np.int64)
     lo, hi = possible[0], possible[-1]
     return np.select(
         [np.isin(lengths, local), lengths == lo, lo > lengths, hi < lengths, np.isin(lengths, possible[1:])],
-        [ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.IS_POSSIBLE, ValidationResult.TOO_SHORT,
-         ValidationResult.TOO_LONG, ValidationResult.IS_POSSIBLE],
+        [
+            ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+            ValidationResult.IS_POSSIBLE,
+            ValidationResult.TOO_SHORT,
+            ValidationResult.TOO_LONG,
+            ValidationResult.IS_POSSIBLE,
+        ],
         default=ValidationResult.INVALID_LENGTH,
     )
 
@@ -290,6 +300,7 @@ def _strip_national_prefix(a: pa.Array, meta: PhoneMetadata) -> pa.Array:
         last = pc.struct_field(groups, [groups.type.num_fields - 1])
         took_part = _len(last) > 0
         plain = _where(took_part, _sub(a, anchored, rule, once=True), plain)
+    assert meta.general_desc is not None, "libphonenumber's metadata has a general description for every region"
     general = meta.general_desc.national_number_pattern
     keep = ~starts | (_full(a, general) & ~_full(plain, general))
     return _where(keep, a, plain)
@@ -300,10 +311,10 @@ def _strip_national_prefix(a: pa.Array, meta: PhoneMetadata) -> pa.Array:
 
 @dataclass
 class _Prepared:
-    text: pa.Array       # cleaned text, also what the fallback parses
-    digits: pa.Array     # digits of the possible number, extension removed
-    plus: np.ndarray     # written with a leading '+'
-    simple: np.ndarray   # the column path reads it exactly as libphonenumber would
+    text: pa.Array  # cleaned text, also what the fallback parses
+    digits: pa.Array  # digits of the possible number, extension removed
+    plus: np.ndarray  # written with a leading '+'
+    simple: np.ndarray  # the column path reads it exactly as libphonenumber would
     n_digits: np.ndarray
 
 
@@ -327,14 +338,13 @@ def _keep_digits(a: pa.Array) -> pa.Array:
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
     a = a.cast(pa.string())
     _, offsets_buf, data_buf = a.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[a.offset: a.offset + len(a) + 1]
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[a.offset : a.offset + len(a) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    data = data[offsets[0]: offsets[-1]]
+    data = data[offsets[0] : offsets[-1]]
     keep = (data >= 0x30) & (data <= 0x39)
     kept_before = np.concatenate([np.zeros(1, np.int32), np.cumsum(keep, dtype=np.int32)])
     new_offsets = kept_before[offsets - offsets[0]]
-    return pa.StringArray.from_buffers(len(a), pa.py_buffer(new_offsets.tobytes()),
-                                       pa.py_buffer(data[keep].tobytes()))
+    return pa.StringArray.from_buffers(len(a), pa.py_buffer(new_offsets.tobytes()), pa.py_buffer(data[keep].tobytes()))
 
 
 def _double_zero_as_plus(t: pa.Array, rcode: np.ndarray, names: list[str]) -> pa.Array:
@@ -360,8 +370,9 @@ def _double_zero_as_plus(t: pa.Array, rcode: np.ndarray, names: list[str]) -> pa
 def _prepare(raw: pa.Array, rcode: np.ndarray, names: list[str]) -> _Prepared:
     """Steps 1–2 of the module docstring; each pattern only on the rows that can match it."""
     foreign = ~_np(pc.string_is_ascii(pc.fill_null(raw, "")))
-    t = _apply_on(raw, foreign, lambda a: _sub(_sub(a, "[\u00a0\u00ad\u200b\u2060\u3000]", " "),
-                                               "[\u2010-\u2015\u2212]", "-"))
+    t = _apply_on(
+        raw, foreign, lambda a: _sub(_sub(a, "[\u00a0\u00ad\u200b\u2060\u3000]", " "), "[\u2010-\u2015\u2212]", "-")
+    )
     lettered = _np(pc.match_substring_regex(t, "[^0-9 ()+./-]"))
     t = _apply_on(t, lettered, lambda a: _sub(a, ANNOTATION_RE))
     t = _double_zero_as_plus(t, rcode, names)
@@ -388,10 +399,11 @@ OK, TOO_SHORT, TOO_LONG, NO_COUNTRY = 0, 1, 2, 3
 @dataclass
 class _Parsed:
     """Per-row parse results for the rows of one group."""
-    cc: np.ndarray        # calling code (0 when none)
-    nsn: pa.Array         # national significant number so far
-    fail: np.ndarray      # FAIL code
-    defer: np.ndarray     # leave to phonenumbers itself
+
+    cc: np.ndarray  # calling code (0 when none)
+    nsn: pa.Array  # national significant number so far
+    fail: np.ndarray  # FAIL code
+    defer: np.ndarray  # leave to phonenumbers itself
     strip_cc: np.ndarray  # whose national-prefix rules apply: main region of this code, or 0 = record's
 
 
@@ -444,6 +456,7 @@ def _parse_region(d: pa.Array, plus: np.ndarray, region: str) -> _Parsed:
         lead = home & _np(pc.starts_with(d, own))
         if lead.any():
             potential = _strip_national_prefix(_slice(d, len(own)), meta)
+            assert meta.general_desc is not None, "libphonenumber's metadata has a general description for every region"
             general = meta.general_desc.national_number_pattern
             better = lead & (
                 (~_full(d, general) & _full(potential, general))
@@ -458,8 +471,9 @@ def _strip_group(nsn: pa.Array, meta: PhoneMetadata) -> pa.Array:
     """Step 4: drop the national prefix when what is left still has a possible length."""
     after = _strip_national_prefix(nsn, meta)
     verdict = _length_verdict(_len(after), meta)
-    accept = ~np.isin(verdict, [ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-                                ValidationResult.INVALID_LENGTH])
+    accept = ~np.isin(
+        verdict, [ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH]
+    )
     return _where(accept, after, nsn)
 
 
@@ -489,6 +503,8 @@ def _parse_columns(digits: pa.Array, plus: np.ndarray, rcode: np.ndarray, names:
     for k in np.unique(key[ok]):
         idx = np.flatnonzero(ok & (key == k))
         meta = _main_meta(int(k)) if k > 0 else _region_meta(names[-k])
+        # Deferred rows (non-geographic codes) and national rows without a country (failed) are not ok.
+        assert meta is not None, "ok rows have a geographic calling code or a known record country"
         pieces.append((idx, _strip_group(_take(nsn, idx), meta)))
     nsn = _scatter(n, pieces)
     fail[ok & (_len(nsn) > MAX_NSN)] = TOO_LONG
@@ -534,7 +550,9 @@ def _judge(cc: np.ndarray, nsn: pa.Array, rows: np.ndarray) -> tuple[np.ndarray,
         idx = np.flatnonzero(rows & (cc == code))
         a = _take(nsn, idx)
         region[idx], kind[idx] = _region_and_type(a, int(code))
-        verdict[idx] = _length_verdict(_len(a), _main_meta(int(code)))
+        meta = _main_meta(int(code))
+        assert meta is not None, "judged rows have a geographic calling code (others are deferred)"
+        verdict[idx] = _length_verdict(_len(a), meta)
     return region, kind, verdict
 
 
@@ -557,6 +575,7 @@ def _fallback_one(text: str, region: str) -> tuple[int, str, object, int, int, s
     reg = phonenumbers.region_code_for_number(num)
     typ = phonenumbers.number_type(num) if phonenumbers.is_valid_number(num) else UNKNOWN
     verdict = phonenumbers.is_possible_number_with_reason(num)
+    assert num.country_code is not None, "phonenumbers.parse always sets the country code"
     return num.country_code, nsn, reg, typ, verdict, None
 
 
@@ -566,7 +585,7 @@ def _fallback_one(text: str, region: str) -> tuple[int, str, object, int, int, s
 @functools.cache
 def _counting_runs() -> pa.Array:
     counting = "01234567890123456789"
-    runs = {counting[i:i + k] for k in range(6, 16) for i in range(10)}
+    runs = {counting[i : i + k] for k in range(6, 16) for i in range(10)}
     return pa.array(sorted(runs | {r[::-1] for r in runs}))
 
 
@@ -632,9 +651,14 @@ def _standardise_distinct(frame: pd.DataFrame, force_fallback: bool = False) -> 
     valid = parsed & (kind != UNKNOWN) & ~placeholder
     has_std = parsed & (valid | (verdict == ValidationResult.IS_POSSIBLE)) & ~placeholder
     issue = np.select(
-        [missing, placeholder, ~pd.isna(issue_fail), valid,
-         np.isin(verdict, [ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY]),
-         verdict == ValidationResult.TOO_LONG],
+        [
+            missing,
+            placeholder,
+            ~pd.isna(issue_fail),
+            valid,
+            np.isin(verdict, [ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY]),
+            verdict == ValidationResult.TOO_LONG,
+        ],
         ["missing", "placeholder", "", "", "too short", "too long"],
         default="invalid for country",
     ).astype(object)
@@ -658,10 +682,12 @@ def _standardise_distinct(frame: pd.DataFrame, force_fallback: bool = False) -> 
         type_names[code] = name
     type_name = type_names[kind]
     type_name[~valid] = None
-    return pd.DataFrame({
-        "phone_std": std,
-        "phone_valid": three_valued(valid, unknown),
-        "phone_type": type_name,
-        "phone_country": np.where(has_std & (num_region != "001"), num_region, None),
-        "phone_issue": issue,
-    })
+    return pd.DataFrame(
+        {
+            "phone_std": std,
+            "phone_valid": three_valued(valid, unknown),
+            "phone_type": type_name,
+            "phone_country": np.where(has_std & (num_region != "001"), num_region, _NONE),
+            "phone_issue": issue,
+        }
+    )

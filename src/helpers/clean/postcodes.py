@@ -178,6 +178,7 @@ def _standardise_country(cleaned: pa.Array, country: str | None) -> tuple[pa.Arr
         # Plausible but unchecked: null, not True (nobody checked it) and not False (nothing is wrong).
         valid = pc.if_else(ok, pa.scalar(None, pa.bool_()), pa.scalar(False))
         return std, valid, issue
+    assert country is not None  # RULES has rules for named countries only
     std, issue = _apply_rules(packed, rules)
     matched = pc.is_valid(std)
     bad_range = _out_of_range(std, country)

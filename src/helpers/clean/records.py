@@ -24,8 +24,8 @@ from helpers.clean.names import standardise_names
 from helpers.clean.national_ids import standardise_national_ids
 from helpers.clean.phones import standardise_phones
 from helpers.clean.postcodes import standardise_postcodes
-from helpers.schema import PEOPLE, QUARANTINE_COLUMNS
 from helpers.ingest import date_format_per_row
+from helpers.schema import PEOPLE, QUARANTINE_COLUMNS
 
 STAGE = "02_clean_standardise"
 NAME_COLUMNS = ["title", "first_name", "middle_name", "last_name", "full_name"]
@@ -63,8 +63,9 @@ def _names_dates_emails(
     names = standardise_names(raw[NAME_COLUMNS], iso)
     dob = _dates(raw["date_of_birth"], ctx["date_format:date_of_birth"], reference_date, "birth", "date_of_birth")
     signup = _dates(raw["signup_date"], ctx["date_format:signup_date"], reference_date, "event", "signup_date")
-    updated = _dates(raw["record_updated_at"], ctx["date_format:record_updated_at"], reference_date, "event",
-                     "record_updated_at")
+    updated = _dates(
+        raw["record_updated_at"], ctx["date_format:record_updated_at"], reference_date, "event", "record_updated_at"
+    )
     return names, dob, signup, updated, standardise_emails(raw["email"])
 
 
@@ -82,7 +83,8 @@ def standardise_people(raw: pd.DataFrame, source_summary: pd.DataFrame, referenc
     phones = standardise_phones(raw["phone"], iso)
     postcodes = standardise_postcodes(raw["postcode"], iso)
     address_in = pd.concat(
-        [raw[["address_line1", "address_line2", "city", "region"]], postcodes[["postcode_std", "postcode_valid"]], iso], axis=1
+        [raw[["address_line1", "address_line2", "city", "region"]], postcodes[["postcode_std", "postcode_valid"]], iso],
+        axis=1,
     )
     addresses = standardise_addresses(address_in)
     national = standardise_national_ids(raw["national_id"], iso)
@@ -121,7 +123,9 @@ def clean_people(raw: pd.DataFrame, source_summary: pd.DataFrame, reference_date
     no_identity = (~has_name(std) & ~has_contact(std)).to_numpy() & ~duplicate
     reasons = np.full(len(std), None, dtype=object)
     if duplicate.any():
-        reasons[duplicate] = "exact duplicate of record at row " + pd.Series(first_row[duplicate]).astype(str).to_numpy()
+        reasons[duplicate] = (
+            "exact duplicate of record at row " + pd.Series(first_row[duplicate]).astype(str).to_numpy()
+        )
     reasons[no_identity] = "no usable identity: no name and no valid email, phone or address"
     set_aside = duplicate | no_identity
 
@@ -182,13 +186,17 @@ def _raw_text(rows: pd.DataFrame) -> pd.Series:
 
 def reconcile(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame:
     """Per source: records in = clean + quarantined. `balanced` false means rows were lost."""
-    counts = pd.DataFrame(
-        {
-            "records_in": raw.groupby("source").size(),
-            "clean": clean.groupby("source").size(),
-            "quarantined": quarantine.groupby("source").size(),
-        }
-    ).fillna(0).astype(int)
+    counts = (
+        pd.DataFrame(
+            {
+                "records_in": raw.groupby("source").size(),
+                "clean": clean.groupby("source").size(),
+                "quarantined": quarantine.groupby("source").size(),
+            }
+        )
+        .fillna(0)
+        .astype(int)
+    )
     counts["balanced"] = counts["records_in"] == counts["clean"] + counts["quarantined"]
     return counts.reset_index(names="source")
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.charts import readable
 from helpers.contact.decide import CONTACTABLE_REASONS, DATA_REASONS, LEGAL_REASONS, OPT_OUT_REASONS
 
 # One colour family per rung of the ladder: legal (reds), data (greys), consent (oranges), contactable (greens).
@@ -20,10 +21,17 @@ COLOURS: dict[str, str] = {
 def contactable_bars(shares: pd.Series) -> plt.Figure:
     """Bars: the share of customers contactable on each channel."""
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    bars = ax.bar(shares.index.astype(str), shares.to_numpy(), color="#1a7f37")
+    bars = ax.bar([readable(c) for c in shares.index], shares.to_numpy(), color="#1a7f37")
     for bar, value in zip(bars, shares.to_numpy()):
-        ax.annotate(f"{value:.1%}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom",
-                    fontsize=9, xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            f"{value:.1%}",
+            (bar.get_x() + bar.get_width() / 2, value),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_ylim(0, 1.05)
     ax.set_title("Customers we may contact, per channel")
@@ -36,14 +44,22 @@ def reason_bars(counts: pd.DataFrame) -> plt.Figure:
     """Stacked horizontal bars: per channel, how many customers each reason decided.
 
     `counts`: reasons (rows, ladder order) × channels (columns), as `decide.reason_counts`.
+    The legend names each reason in words (`helpers.charts.LABELS`), not by its code.
     """
     channels = list(counts.columns)[::-1]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(channels) + 2.2))
     left = np.zeros(len(channels))
     for reason, row in counts.iterrows():  # one bar segment per reason (a dozen), not per customer
         values = row.reindex(channels).to_numpy(dtype=float)
-        ax.barh(channels, values, left=left, color=COLOURS.get(str(reason), "#444444"), label=str(reason),
-                edgecolor="white", linewidth=0.5)
+        ax.barh(
+            channels,
+            values,
+            left=left,
+            color=COLOURS.get(str(reason), "#444444"),
+            label=readable(reason),
+            edgecolor="white",
+            linewidth=0.5,
+        )
         left += values
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlabel("customers")

@@ -114,7 +114,11 @@ def flag_decisions(records: pd.DataFrame, codes: np.ndarray, n: int) -> dict[str
     out = {}
     for flag in CONSENT_FLAGS:
         col = f"{flag}_std"
-        value = records[col].astype("boolean") if col in records.columns else pd.Series(pd.NA, index=records.index, dtype="boolean")
+        value = (
+            records[col].astype("boolean")
+            if col in records.columns
+            else pd.Series(pd.NA, index=records.index, dtype="boolean")
+        )
         given = value.notna().to_numpy()
         yes = value.fillna(False).to_numpy(dtype=bool)
         at = np.where(yes, consented, stated)
@@ -122,15 +126,23 @@ def flag_decisions(records: pd.DataFrame, codes: np.ndarray, n: int) -> dict[str
         row = last_per_person(np.where(given, codes, -1), n, at, (~yes).astype("int8"))
         found = row >= 0
         opt_in = found & take_rows(yes, row, False)
-        out[flag] = Decision(found, opt_in, np.where(found, np.where(opt_in, "opted_in", "opted_out"), None).astype(object),
-                             take_rows(at, row, NO_TIME), take_rows(keys, row, None))
+        out[flag] = Decision(
+            found,
+            opt_in,
+            np.where(found, np.where(opt_in, "opted_in", "opted_out"), np.array(None, dtype=object)).astype(object),
+            take_rows(at, row, NO_TIME),
+            take_rows(keys, row, None),
+        )
     return out
 
 
 def closes_channel(matches: pd.DataFrame, rules: ContactRules, channel: str) -> np.ndarray:
     """Which matched suppression rows close `channel`, by their reason's rule and row channel."""
-    fixed = [r.name for r in rules.reasons.values() if r.scope == "person" and r.channels not in ("row",)
-             and channel in r.closes(None)]
+    fixed = [
+        r.name
+        for r in rules.reasons.values()
+        if r.scope == "person" and r.channels not in ("row",) and channel in r.closes(None)
+    ]
     per_row = [r.name for r in rules.reasons.values() if r.scope == "person" and r.channels == "row"]
     reason = matches["reason"]
     row_channel = matches["channel"]
@@ -160,18 +172,29 @@ def suppression_decisions(
         use = chosen & closes_channel(matches, rules, channel)
         row = last_per_person(np.where(use, codes, -1), n, priority, at)
         found = row >= 0
-        out[channel] = Decision(found, np.zeros(n, dtype=bool), take_rows(reasons, row, None), take_rows(at, row, NO_TIME),
-                                take_rows(evidence, row, None))
+        out[channel] = Decision(
+            found,
+            np.zeros(n, dtype=bool),
+            take_rows(reasons, row, None),
+            take_rows(at, row, NO_TIME),
+            take_rows(evidence, row, None),
+        )
     return out
 
 
-def consent_decisions(flags: dict[str, Decision], opt_outs: dict[str, Decision], rules: ContactRules) -> dict[str, Decision]:
+def consent_decisions(
+    flags: dict[str, Decision], opt_outs: dict[str, Decision], rules: ContactRules
+) -> dict[str, Decision]:
     """Per channel, the latest of the channel's flag and its opt-out suppressions (tie: opt-out)."""
     out = {}
     for channel in CHANNELS:
         f, s = flags[rules.channels[channel].consent_flag], opt_outs[channel]
         sup = s.found & (~f.found | (s.at >= f.at))
-        pick = lambda a, b: np.where(sup, a, b)  # noqa: E731
-        out[channel] = Decision(s.found | f.found, ~sup & f.opt_in, pick(s.reason, f.reason), pick(s.at, f.at),
-                                pick(s.evidence, f.evidence))
+        out[channel] = Decision(
+            s.found | f.found,
+            ~sup & f.opt_in,
+            np.where(sup, s.reason, f.reason),
+            np.where(sup, s.at, f.at),
+            np.where(sup, s.evidence, f.evidence),
+        )
     return out

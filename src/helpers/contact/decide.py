@@ -30,7 +30,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.contact.consent import (
-    NO_TIME, consent_decisions, flag_decisions, last_per_person, record_time, seconds, suppression_decisions,
+    NO_TIME,
+    consent_decisions,
+    flag_decisions,
+    last_per_person,
+    record_time,
+    seconds,
+    suppression_decisions,
     take_rows,
 )
 from helpers.contact.rules import CHANNELS, ContactRules
@@ -43,6 +49,8 @@ CONTACTABLE_REASONS = ("opted_in", "no_objection")
 REASONS: tuple[str, ...] = LEGAL_REASONS + DATA_REASONS + OPT_OUT_REASONS + CONTACTABLE_REASONS
 WITHHELD = ("erasure",)  # reasons for which `contact` is not written out
 COLUMNS = ["person_id", "channel", "contactable", "reason", "contact", "decided_at", "evidence_source"]
+# None as numpy takes it in np.where/np.append (a 0-d object array), spelled out for numpy's stubs.
+_NONE = np.array(None, dtype=object)
 
 
 def person_codes(golden: pd.DataFrame, person_id: pd.Series) -> np.ndarray:
@@ -68,7 +76,7 @@ def _golden_value(golden: pd.DataFrame, column: str, codes: np.ndarray) -> np.nd
     """The golden value of each record's person (None for records of unknown persons)."""
     if column not in golden.columns:
         return np.full(len(codes), None, dtype=object)
-    values = np.append(golden[column].to_numpy(dtype=object), None)
+    values = np.append(golden[column].to_numpy(dtype=object), _NONE)
     return values[np.where(codes >= 0, codes, len(golden))]
 
 
@@ -86,8 +94,14 @@ class _Data:
         self.evidence: dict[str, np.ndarray] = {}
         self.n = n
 
-    def put(self, channel: str, contact: np.ndarray, reason: np.ndarray,
-            at: np.ndarray | None = None, evidence: np.ndarray | None = None) -> None:
+    def put(
+        self,
+        channel: str,
+        contact: np.ndarray,
+        reason: np.ndarray,
+        at: np.ndarray | None = None,
+        evidence: np.ndarray | None = None,
+    ) -> None:
         self.contact[channel] = contact
         self.reason[channel] = reason
         self.at[channel] = at if at is not None else np.full(self.n, NO_TIME, dtype="int64")
@@ -108,7 +122,11 @@ def contact_data(
     none = np.full(n, None, dtype=object)
 
     def col(name: str) -> np.ndarray:
-        return records[name].to_numpy(dtype=object) if name in records.columns else np.full(len(records), None, dtype=object)
+        return (
+            records[name].to_numpy(dtype=object)
+            if name in records.columns
+            else np.full(len(records), None, dtype=object)
+        )
 
     def has_any(mask: np.ndarray) -> np.ndarray:
         out = np.zeros(n, dtype=bool)
@@ -121,7 +139,7 @@ def contact_data(
     dead = pd.Series(key).isin(bounced["email_key"]).to_numpy() if len(bounced) else np.zeros(len(records), bool)
     row = _choose(codes, n, valid & ~dead, _same(email, _golden_value(golden, "email", codes)), at)
     contact = take_rows(email, row, None)
-    reason = np.where(row >= 0, None, np.where(has_any(valid), "email_bounced", "no_email")).astype(object)
+    reason = np.where(row >= 0, _NONE, np.where(has_any(valid), "email_bounced", "no_email")).astype(object)
     # evidence of a bounce: the latest bounce among the person's bounced addresses
     b_at = np.full(n, NO_TIME, dtype="int64")
     b_ev = none.copy()
@@ -131,7 +149,7 @@ def contact_data(
         brow = last_per_person(np.where(valid & dead, codes, -1), n, t)
         has = (brow >= 0) & (reason == "email_bounced")
         b_at = np.where(has, take_rows(t, brow, NO_TIME), NO_TIME)
-        b_ev = np.where(has, take_rows(info["suppression_id"].to_numpy(dtype=object), brow, None), None).astype(object)
+        b_ev = np.where(has, take_rows(info["suppression_id"].to_numpy(dtype=object), brow, None), _NONE).astype(object)
     data.put("email", contact, reason, b_at, b_ev)
 
     # phone and SMS: a valid number; SMS needs a type that receives SMS
@@ -140,19 +158,29 @@ def contact_data(
     golden_phone = _same(phone, _golden_value(golden, "phone", codes))
     any_phone = has_any(valid)
     for channel, usable, missing in (
-        ("phone", valid, np.where(any_phone, None, "no_phone")),
-        ("sms", valid & pd.Series(ptype).isin(list(rules.sms_phone_types)).to_numpy(),
-         np.where(any_phone, "no_mobile", "no_phone")),
+        ("phone", valid, np.where(any_phone, _NONE, "no_phone")),
+        (
+            "sms",
+            valid & pd.Series(ptype).isin(list(rules.sms_phone_types)).to_numpy(),
+            np.where(any_phone, "no_mobile", "no_phone"),
+        ),
     ):
         row = _choose(codes, n, usable, golden_phone, at)
-        data.put(channel, take_rows(phone, row, None), np.where(row >= 0, None, missing).astype(object))
+        data.put(channel, take_rows(phone, row, None), np.where(row >= 0, _NONE, missing).astype(object))
 
-    # mail: a valid address key (a dwelling we can write to)
+    # mail: a valid address key (a dwelling we can write to). The golden address wins even when
+    # no record holds it: survivorship applies address moves, so after a move the golden key is
+    # the new home and every record still names the one the customer left.
     akey = col("address_key")
     row = _choose(codes, n, pd.notna(akey), _same(akey, _golden_value(golden, "address_key", codes)), at)
+    current = golden["address_key"].to_numpy(dtype=object) if "address_key" in golden.columns else none
+    mail = np.where(pd.notna(current), current, take_rows(akey, row, None)).astype(object)
     given = pd.notna(col("address_line1")) | pd.notna(col("address_line1_std"))
-    data.put("mail", take_rows(akey, row, None),
-             np.where(row >= 0, None, np.where(has_any(given), "address_incomplete", "no_address")).astype(object))
+    data.put(
+        "mail",
+        mail,
+        np.where(pd.notna(mail), _NONE, np.where(has_any(given), "address_incomplete", "no_address")).astype(object),
+    )
     return data
 
 
@@ -173,7 +201,9 @@ def contactability(
     sup_codes = person_codes(golden, matches["person_id"])
     legal = suppression_decisions(matches, sup_codes, n, rules, always_win=True)
     consent = consent_decisions(
-        flag_decisions(records, rec_codes, n), suppression_decisions(matches, sup_codes, n, rules, always_win=False), rules
+        flag_decisions(records, rec_codes, n),
+        suppression_decisions(matches, sup_codes, n, rules, always_win=False),
+        rules,
     )
     data = contact_data(golden, records, rec_codes, bounced, rules)
 
@@ -191,19 +221,23 @@ def contactability(
         reason[i::k] = np.choose(step, [lg.reason, dt.reason[channel], cs.reason, np.full(n, default, dtype=object)])
         contactable[i::k] = has_data & ~lg.found & np.where(cs.found, cs.opt_in, default == "no_objection")
         at[i::k] = np.choose(step, [lg.at, dt.at[channel], cs.at, np.full(n, NO_TIME, dtype="int64")])
-        evidence[i::k] = np.choose(step, [lg.evidence, dt.evidence[channel], cs.evidence, np.full(n, None, dtype=object)])
-        contact[i::k] = np.where(lg.found & pd.Series(lg.reason).isin(WITHHELD).to_numpy(), None, dt.contact[channel])
+        evidence[i::k] = np.choose(
+            step, [lg.evidence, dt.evidence[channel], cs.evidence, np.full(n, None, dtype=object)]
+        )
+        contact[i::k] = np.where(lg.found & pd.Series(lg.reason).isin(WITHHELD).to_numpy(), _NONE, dt.contact[channel])
     known = (at != NO_TIME) & (at != np.iinfo(np.int64).max)
     decided_at = np.where(known, at, np.iinfo(np.int64).min).astype("datetime64[s]")
-    return pd.DataFrame({
-        "person_id": np.repeat(golden["person_id"].to_numpy(dtype=object), k),
-        "channel": pd.Categorical(np.tile(np.array(CHANNELS, dtype=object), n), categories=list(CHANNELS)),
-        "contactable": contactable,
-        "reason": pd.Categorical(reason, categories=list(REASONS)),
-        "contact": contact,
-        "decided_at": decided_at,
-        "evidence_source": evidence,
-    })
+    return pd.DataFrame(
+        {
+            "person_id": np.repeat(golden["person_id"].to_numpy(dtype=object), k),
+            "channel": pd.Categorical(np.tile(np.array(CHANNELS, dtype=object), n), categories=list(CHANNELS)),
+            "contactable": contactable,
+            "reason": pd.Categorical(reason, categories=list(REASONS)),
+            "contact": contact,
+            "decided_at": decided_at,
+            "evidence_source": evidence,
+        }
+    )
 
 
 def contactable_shares(table: pd.DataFrame) -> pd.Series:

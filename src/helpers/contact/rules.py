@@ -8,12 +8,13 @@ to suppress a whole person. Every problem is reported at once, naming the file a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from helpers.config_file import read_yaml
 from helpers.schema import SUPPRESSION_REASONS
+from helpers.settings import ANY, ConfigError, Each, check_keys
 
 CHANNELS: tuple[str, ...] = ("email", "phone", "sms", "mail")
 CONSENT_FLAGS: tuple[str, ...] = ("email_opt_in", "phone_opt_in", "mail_opt_in")
@@ -21,15 +22,32 @@ MODELS: tuple[str, ...] = ("opt_in", "opt_out")
 BOUNCES: tuple[str, ...] = ("hard_bounce", "soft_bounce")
 # Golden fields a profile-completion worklist may ask for.
 PROFILE_FIELDS: tuple[str, ...] = (
-    "title", "first_name", "last_name", "date_of_birth", "gender", "email", "phone", "address_line1",
-    "postcode", "city", "country", "address_key", "national_id",
+    "title",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "email",
+    "phone",
+    "address_line1",
+    "postcode",
+    "city",
+    "country",
+    "address_key",
+    "national_id",
 )
 PHONE_TYPES: tuple[str, ...] = (
-    "mobile", "fixed_line", "fixed_line_or_mobile", "toll_free", "premium_rate", "voip", "other",
+    "mobile",
+    "fixed_line",
+    "fixed_line_or_mobile",
+    "toll_free",
+    "premium_rate",
+    "voip",
+    "other",
 )
 
 
-class RulesError(ValueError):
+class RulesError(ConfigError):
     """The contactability config has a mistake; the message names the file and each key."""
 
 
@@ -73,6 +91,25 @@ class ContactRules:
         return tuple(c for c in CHANNELS if self.channels[c].consent_flag == flag)
 
 
+# Every key config/contactability.yaml may hold; unknown channel and reason names are the
+# loader's to name (it lists the allowed ones), their inner keys are checked here.
+SCHEMA = {
+    "channels": Each({"consent_flag": ANY, "model": ANY}),
+    "reasons": Each({"channels": ANY, "scope": ANY}),
+    "always_win": ANY,
+    "soft_bounce_limit": ANY,
+    "unknown_reason": ANY,
+    "sms_phone_types": ANY,
+    "guess_phone_country": ANY,
+    "unconfirmed_months": ANY,
+    "profile_fields": ANY,
+}
+
+
+# A key the file leaves out takes the ContactRules default: the one place defaults are written.
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(ContactRules) if f.default is not MISSING}
+
+
 def load_rules(path: str | Path) -> ContactRules:
     """Read and check `config/contactability.yaml`; every problem is reported at once."""
     path = Path(path)
@@ -83,11 +120,7 @@ def rules_from_dict(doc: Any, where: str = "contactability rules") -> ContactRul
     """The rules from a parsed YAML document (tests build variants of the real file with this)."""
     if not isinstance(doc, dict):
         raise RulesError(f"{where}: expected a mapping with keys channels, reasons, always_win, …")
-    problems: list[str] = []
-    known = {"channels", "reasons", "always_win", "soft_bounce_limit", "unknown_reason", "sms_phone_types",
-             "guess_phone_country", "unconfirmed_months", "profile_fields"}
-    for key in sorted(set(doc) - known):
-        problems.append(f"{key}: unknown key (known: {', '.join(sorted(known))})")
+    problems = check_keys(doc, SCHEMA)
 
     channels = _channels(doc.get("channels"), problems)
     reasons = _reasons(doc.get("reasons"), problems)
@@ -95,24 +128,36 @@ def rules_from_dict(doc: Any, where: str = "contactability rules") -> ContactRul
     for r in always_win:
         if r in BOUNCES:
             problems.append(f"always_win: {r} is about an email address, not a person; it cannot be listed here")
-    limit = _positive_int(doc.get("soft_bounce_limit", 3), "soft_bounce_limit", problems)
-    months = _positive_int(doc.get("unconfirmed_months", 24), "unconfirmed_months", problems)
-    unknown = doc.get("unknown_reason", "unsubscribe")
+    limit = _positive_int(doc.get("soft_bounce_limit", DEFAULTS["soft_bounce_limit"]), "soft_bounce_limit", problems)
+    months = _positive_int(
+        doc.get("unconfirmed_months", DEFAULTS["unconfirmed_months"]), "unconfirmed_months", problems
+    )
+    unknown = doc.get("unknown_reason", DEFAULTS["unknown_reason"])
     if unknown not in SUPPRESSION_REASONS or unknown in BOUNCES:
-        problems.append(f"unknown_reason: {unknown!r} must be a person-level reason "
-                        f"({', '.join(sorted(set(SUPPRESSION_REASONS) - set(BOUNCES)))})")
-    sms_types = _names(doc.get("sms_phone_types", ["mobile", "fixed_line_or_mobile"]), "sms_phone_types",
-                       PHONE_TYPES, problems)
-    guess = doc.get("guess_phone_country", True)
+        problems.append(
+            f"unknown_reason: {unknown!r} must be a person-level reason "
+            f"({', '.join(sorted(set(SUPPRESSION_REASONS) - set(BOUNCES)))})"
+        )
+    sms_types = _names(
+        doc.get("sms_phone_types", list(DEFAULTS["sms_phone_types"])), "sms_phone_types", PHONE_TYPES, problems
+    )
+    guess = doc.get("guess_phone_country", DEFAULTS["guess_phone_country"])
     if not isinstance(guess, bool):
         problems.append(f"guess_phone_country: {guess!r} must be true or false")
     fields = _names(doc.get("profile_fields", []), "profile_fields", PROFILE_FIELDS, problems)
     if problems:
-        raise RulesError(f"{where}: the contactability rules have problems:\n  - " + "\n  - ".join(problems))
+        raise RulesError(problems, where, "contactability rules")
     return ContactRules(
-        channels=channels, reasons=reasons, always_win=always_win, soft_bounce_limit=limit,
-        unknown_reason=unknown, sms_phone_types=sms_types, guess_phone_country=guess,
-        unconfirmed_months=months, profile_fields=fields, path=where,
+        channels=channels,
+        reasons=reasons,
+        always_win=always_win,
+        soft_bounce_limit=limit,
+        unknown_reason=unknown,
+        sms_phone_types=sms_types,
+        guess_phone_country=guess,
+        unconfirmed_months=months,
+        profile_fields=fields,
+        path=where,
     )
 
 
@@ -133,9 +178,8 @@ def _channels(spec: Any, problems: list[str]) -> dict[str, ChannelRule]:
             problems.append(f"channels.{name}.consent_flag: {flag!r} is not one of {', '.join(CONSENT_FLAGS)}")
         if model not in MODELS:
             problems.append(f"channels.{name}.model: {model!r} is not one of {', '.join(MODELS)}")
-        for key in sorted(set(rule) - {"consent_flag", "model"}):
-            problems.append(f"channels.{name}.{key}: unknown key (consent_flag, model)")
-        out[name] = ChannelRule(name, flag, model)
+        if isinstance(flag, str) and isinstance(model, str):  # otherwise a problem is reported above
+            out[name] = ChannelRule(name, flag, model)
     return out
 
 
@@ -157,15 +201,17 @@ def _reasons(spec: Any, problems: list[str]) -> dict[str, ReasonRule]:
         elif isinstance(channels, list) and channels and all(c in CHANNELS for c in channels):
             closes = tuple(channels)
         else:
-            problems.append(f"reasons.{name}.channels: {channels!r} must be row, all, or a list of {', '.join(CHANNELS)}")
+            problems.append(
+                f"reasons.{name}.channels: {channels!r} must be row, all, or a list of {', '.join(CHANNELS)}"
+            )
             closes = ()
         scope = rule.get("scope", "person")
         if name in BOUNCES and (scope != "address" or closes != ("email",)):
-            problems.append(f"reasons.{name}: a bounce closes one email address: write {{channels: [email], scope: address}}")
+            problems.append(
+                f"reasons.{name}: a bounce closes one email address: write {{channels: [email], scope: address}}"
+            )
         elif name not in BOUNCES and scope != "person":
             problems.append(f"reasons.{name}.scope: only bounces are about an address; {name} is about a person")
-        for key in sorted(set(rule) - {"channels", "scope"}):
-            problems.append(f"reasons.{name}.{key}: unknown key (channels, scope)")
         out[name] = ReasonRule(name, closes, scope)
     return out
 

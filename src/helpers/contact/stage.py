@@ -10,15 +10,40 @@ import pandas as pd
 from helpers.contact.decide import contactability
 from helpers.contact.rules import ContactRules
 from helpers.contact.suppressions import (
-    StandardisedSuppressions, bounced_addresses, match_suppressions, standardise_suppressions, suppression_counts,
+    StandardisedSuppressions,
+    bounced_addresses,
+    match_suppressions,
+    standardise_suppressions,
+    suppression_counts,
 )
 
 # The clean-record columns stage 06 reads (a narrow copy instead of the 90-column table).
 RECORD_COLUMNS = [
-    "record_key", "source", "extracted_at", "record_updated_at_std", "record_updated_at_valid", "signup_date_std",
-    "signup_date_valid", "country_std", "first_name_key", "first_name_canonical", "surname_1_key", "surname_2_key",
-    "email_std", "email_valid", "email_key", "phone_std", "phone_valid", "phone_type", "address_line1",
-    "address_key", "building_key", "address_valid", "email_opt_in_std", "phone_opt_in_std", "mail_opt_in_std",
+    "record_key",
+    "source",
+    "extracted_at",
+    "record_updated_at_std",
+    "record_updated_at_valid",
+    "signup_date_std",
+    "signup_date_valid",
+    "country_std",
+    "first_name_key",
+    "first_name_canonical",
+    "surname_1_key",
+    "surname_2_key",
+    "email_std",
+    "email_valid",
+    "email_key",
+    "phone_std",
+    "phone_valid",
+    "phone_type",
+    "address_line1",
+    "address_key",
+    "building_key",
+    "address_valid",
+    "email_opt_in_std",
+    "phone_opt_in_std",
+    "mail_opt_in_std",
 ]
 
 

@@ -32,21 +32,29 @@ import pandas as pd
 
 from helpers.clean.addresses import standardise_addresses
 from helpers.clean.countries import standardise_countries
-from helpers.clean.distinct import known_good
 from helpers.clean.dates import standardise_dates
+from helpers.clean.distinct import known_good
 from helpers.clean.emails import standardise_emails
 from helpers.clean.names import standardise_names
 from helpers.clean.phones import standardise_phones
 from helpers.clean.postcodes import standardise_postcodes
 from helpers.contact.rules import BOUNCES, ContactRules
-from helpers.schema import SUPPRESSION_CHANNELS, SUPPRESSION_REASONS
 from helpers.ingest import date_format_per_row
+from helpers.schema import SUPPRESSION_CHANNELS, SUPPRESSION_REASONS
 
 # How a suppression row was tied to a person, as bits (a row may match one person several ways).
 METHODS: dict[str, int] = {"email": 1, "phone": 2, "phone_guessed_country": 4, "address+name": 8}
 STATUSES = ("matched", "not_a_customer", "no_identifier")
-RECORD_KEYS = ["email_key", "phone_std", "address_key", "building_key",
-               "first_name_key", "first_name_canonical", "surname_1_key", "surname_2_key"]
+RECORD_KEYS = [
+    "email_key",
+    "phone_std",
+    "address_key",
+    "building_key",
+    "first_name_key",
+    "first_name_canonical",
+    "surname_1_key",
+    "surname_2_key",
+]
 NAME_KEYS = ["first_name_key", "first_name_canonical", "surname_1_key", "surname_2_key"]
 
 
@@ -59,6 +67,52 @@ class StandardisedSuppressions:
 def _text(values: pd.Series) -> pd.Series:
     """Trimmed lower-case words joined by underscores ('Hard bounce' → 'hard_bounce')."""
     return values.astype("string").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+
+
+# Ways lists write a request to be forgotten (GDPR art. 17, LGPD art. 18): all read as `erasure`,
+# so that such a request is never demoted to the `unknown_reason` (an unsubscribe) and lost.
+ERASURE_WORDINGS = frozenset(
+    {
+        "erasure",
+        "erase",
+        "erased",
+        "forget",
+        "forget_me",
+        "right_to_be_forgotten",
+        "right_to_erasure",
+        "rtbf",
+        "gdpr_erasure",
+        "gdpr_delete",
+        "gdpr_deletion",
+        "lgpd_erasure",
+        "lgpd_eliminacao",
+        "deletion_request",
+        "delete_me",
+        "data_deletion",
+        "supresion",
+        "supresión",
+        "derecho_al_olvido",
+        "derecho_de_supresion",
+        "oblio",
+        "diritto_all'oblio",
+        "diritto_alla_cancellazione",
+        "eliminacao",
+        "eliminação",
+        "apagamento",
+        "esquecimento",
+    }
+)  # not plain "delete"/"cancellation": lists use those for closed accounts and unsubscribes
+
+
+def normalise_reasons(values: pd.Series) -> pd.Series:
+    """Reasons as the closed vocabulary's words where they are one of its known spellings.
+
+    Erasure requests come worded many ways (`Right to be forgotten`, `GDPR delete`,
+    `derecho al olvido`); every such wording becomes `erasure`. Other text is returned as
+    `_text` gives it (stage 06 reads what is not a known reason as `unknown_reason`).
+    """
+    text = _text(values)
+    return text.where(~text.isin(sorted(ERASURE_WORDINGS)), "erasure")
 
 
 def _column(df: pd.DataFrame, name: str) -> pd.Series:
@@ -83,11 +137,16 @@ def standardise_suppressions(
     """
     s = suppressions.reset_index(drop=True)
     facts = source_summary.drop_duplicates("source").set_index("source")
-    default_country = facts["default_country"].reindex(s["source"].to_numpy()).set_axis(s.index) \
-        if "default_country" in facts.columns else None
-    date_format = date_format_per_row(source_summary, s["source"], "event_at") if "date_format" in facts.columns else None
+    default_country = (
+        facts["default_country"].reindex(s["source"].to_numpy()).set_axis(s.index)
+        if "default_country" in facts.columns
+        else None
+    )
+    date_format = (
+        date_format_per_row(source_summary, s["source"], "event_at") if "date_format" in facts.columns else None
+    )
 
-    given_reason = _text(_column(s, "reason"))
+    given_reason = normalise_reasons(_column(s, "reason"))
     reason = given_reason.where(given_reason.isin(sorted(SUPPRESSION_REASONS)), rules.unknown_reason)
     channel = _text(_column(s, "channel"))
     channel = channel.where(channel.isin(sorted(SUPPRESSION_CHANNELS)))
@@ -97,11 +156,17 @@ def standardise_suppressions(
     phone_raw = _column(s, "phone")
     phones = standardise_phones(phone_raw, country)
     postcodes = standardise_postcodes(_column(s, "postcode"), country)
-    address_in = pd.DataFrame({
-        "address_line1": _column(s, "address_line1"), "address_line2": None, "city": _column(s, "city"),
-        "region": None, "postcode_std": postcodes["postcode_std"], "postcode_valid": postcodes["postcode_valid"],
-        "country_std": country,
-    })
+    address_in = pd.DataFrame(
+        {
+            "address_line1": _column(s, "address_line1"),
+            "address_line2": None,
+            "city": _column(s, "city"),
+            "region": None,
+            "postcode_std": postcodes["postcode_std"],
+            "postcode_valid": postcodes["postcode_valid"],
+            "country_std": country,
+        }
+    )
     addresses = standardise_addresses(address_in)
     names = standardise_names(
         pd.DataFrame({c: _column(s, c) for c in ("first_name", "last_name", "full_name")}), country
@@ -109,21 +174,23 @@ def standardise_suppressions(
     when = standardise_dates(_column(s, "event_at"), date_format, reference_date, kind="event")
     event_at = when["date_std"].where(when["date_valid"]).astype("datetime64[s]")
 
-    rows = pd.DataFrame({
-        "suppression_id": s["source"].astype(str) + ":" + s["source_record_id"].astype(str),
-        "source": s["source"].astype(str),
-        "source_record_id": s["source_record_id"].astype(str),
-        "reason": reason.astype(object),
-        "reason_given": _column(s, "reason"),
-        "channel": channel.astype(object).where(channel.notna(), None),
-        "event_at": event_at,
-        "email_key": emails["email_key"],
-        "phone_std": phones["phone_std"],
-        "address_key": addresses["address_key"],
-        "building_key": addresses["building_key"],
-        "has_unit": addresses["unit"].notna(),
-        **{c: names[c] for c in NAME_KEYS},
-    })
+    rows = pd.DataFrame(
+        {
+            "suppression_id": s["source"].astype(str) + ":" + s["source_record_id"].astype(str),
+            "source": s["source"].astype(str),
+            "source_record_id": s["source_record_id"].astype(str),
+            "reason": reason.astype(object),
+            "reason_given": _column(s, "reason"),
+            "channel": channel.astype(object).where(channel.notna(), None),
+            "event_at": event_at,
+            "email_key": emails["email_key"],
+            "phone_std": phones["phone_std"],
+            "address_key": addresses["address_key"],
+            "building_key": addresses["building_key"],
+            "has_unit": addresses["unit"].notna(),
+            **{c: names[c] for c in NAME_KEYS},
+        }
+    )
     guesses = pd.DataFrame({"row": pd.Series(dtype="int64"), "phone_std": pd.Series(dtype=object)})
     unread = phone_raw.notna() & phones["phone_std"].isna() & country.isna()
     if rules.guess_phone_country and unread.any() and len(guess_countries):
@@ -144,6 +211,7 @@ def _names_agree(pairs: pd.DataFrame) -> np.ndarray:
     when one of them is an initial of the other, or when one side has no given name. A row
     without a surname matches nobody by address: a dwelling alone is a household, not a person.
     """
+
     def col(name: str) -> np.ndarray:
         return pairs[name].to_numpy(dtype=object)
 
@@ -177,8 +245,13 @@ def match_suppressions(std: StandardisedSuppressions, records: pd.DataFrame) -> 
         """The records whose `key` is one of the wanted values: a hash look-up of a million
         keys in a small set, so only the few candidates are copied and merged."""
         hit = records[key].isin(wanted.dropna().unique()).to_numpy()
-        return pd.DataFrame({"person_id": records["person_id"].to_numpy()[hit], key: records[key].to_numpy()[hit],
-                             **{f"r_{c}": records[c].to_numpy()[hit] for c in extra}})
+        return pd.DataFrame(
+            {
+                "person_id": records["person_id"].to_numpy()[hit],
+                key: records[key].to_numpy()[hit],
+                **{f"r_{c}": records[c].to_numpy()[hit] for c in extra},
+            }
+        )
 
     def keep(row: np.ndarray, person: np.ndarray, method: str) -> None:
         found.append(pd.DataFrame({"row": row, "person_id": person, "method": METHODS[method]}))
@@ -195,8 +268,10 @@ def match_suppressions(std: StandardisedSuppressions, records: pd.DataFrame) -> 
 
     # Postal address + name: the dwelling when the row gives a flat, else the building.
     named = rows["surname_1_key"].notna() | rows["surname_2_key"].notna()
-    for key, use in (("address_key", named & rows["has_unit"] & rows["address_key"].notna()),
-                     ("building_key", named & ~rows["has_unit"] & rows["building_key"].notna())):
+    for key, use in (
+        ("address_key", named & rows["has_unit"] & rows["address_key"].notna()),
+        ("building_key", named & ~rows["has_unit"] & rows["building_key"].notna()),
+    ):
         left = rows.loc[use, [key, *NAME_KEYS]].rename_axis("row").reset_index()
         pairs = left.merge(candidates(key, left[key], NAME_KEYS), on=key, how="inner")
         pairs = pairs[_names_agree(pairs)]
@@ -209,13 +284,20 @@ def match_suppressions(std: StandardisedSuppressions, records: pd.DataFrame) -> 
     matches["matched_on"] = _method_labels(matches["method"].to_numpy())
     info = rows[["suppression_id", "source", "source_record_id", "reason", "channel", "event_at"]]
     matches = pd.concat(
-        [matches[["row"]], info.iloc[matches["row"].to_numpy()].reset_index(drop=True),
-         matches[["person_id", "matched_on"]]], axis=1,
+        [
+            matches[["row"]],
+            info.iloc[matches["row"].to_numpy()].reset_index(drop=True),
+            matches[["person_id", "matched_on"]],
+        ],
+        axis=1,
     )
 
-    usable = (rows["email_key"].notna() | rows["phone_std"].notna()
-              | rows.index.isin(std.phone_guesses["row"])
-              | (named & (rows["address_key"].notna() | rows["building_key"].notna())))
+    usable = (
+        rows["email_key"].notna()
+        | rows["phone_std"].notna()
+        | rows.index.isin(std.phone_guesses["row"])
+        | (named & (rows["address_key"].notna() | rows["building_key"].notna()))
+    )
     status = pd.Series(np.where(usable, "not_a_customer", "no_identifier"), index=rows.index, dtype=object)
     status[rows.index.isin(matches["row"])] = "matched"
     return matches, status
@@ -246,7 +328,9 @@ def bounced_addresses(std: StandardisedSuppressions, soft_bounce_limit: int) -> 
     b = r[r["reason"].isin(BOUNCES) & r["email_key"].notna()]
     b = b.sort_values(["email_key", "event_at", "suppression_id"], kind="stable", na_position="first")
     counts = b.groupby(["email_key", "reason"]).size().rename("bounces").reset_index()
-    last = b.drop_duplicates(["email_key", "reason"], keep="last")[["email_key", "reason", "event_at", "suppression_id"]]
+    last = b.drop_duplicates(["email_key", "reason"], keep="last")[
+        ["email_key", "reason", "event_at", "suppression_id"]
+    ]
     per = counts.merge(last, on=["email_key", "reason"])
     dead = (per["reason"] == "hard_bounce") | (per["bounces"] >= soft_bounce_limit)
     per = per[dead].sort_values(["email_key", "reason"])  # hard_bounce sorts before soft_bounce

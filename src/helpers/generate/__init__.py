@@ -39,8 +39,9 @@ DEFAULT_AS_OF = dt.date(2026, 11, 15)
 __all__ = ["generate", "registry_yaml", "DEFAULT_AS_OF"]
 
 
-def generate(persons: int, seed: int, out: str | Path, as_of: dt.date = DEFAULT_AS_OF,
-             registry_path_prefix: str = "") -> dict:
+def generate(
+    persons: int, seed: int, out: str | Path, as_of: dt.date = DEFAULT_AS_OF, registry_path_prefix: str = ""
+) -> dict:
     """Write the whole synthetic data set into `out` and return a summary of what was written."""
     from . import callcentre, crm, ecommerce, marketing, pos, suppressions, truth, web_signups
     from .clock import Clock

@@ -22,8 +22,14 @@ from .pools import CITIES, COUNTRIES, STREET_NAMES, STREET_TYPES, US_DIRECTIONAL
 MULTI_UNIT = {"ES": 0.70, "IT": 0.65, "PT": 0.60, "BR": 0.50, "GB": 0.30, "US": 0.30}
 # House numbers along a street: (lowest number, spread of where our first building is, smallest and
 # largest gap between neighbouring buildings we place).
-HOUSE_NUMBERS = {"ES": (1, 40, 1, 6), "IT": (1, 60, 1, 5), "PT": (1, 80, 1, 12), "BR": (10, 900, 5, 60),
-                 "GB": (1, 80, 1, 4), "US": (100, 2000, 2, 40)}
+HOUSE_NUMBERS = {
+    "ES": (1, 40, 1, 6),
+    "IT": (1, 60, 1, 5),
+    "PT": (1, 80, 1, 12),
+    "BR": (10, 900, 5, 60),
+    "GB": (1, 80, 1, 4),
+    "US": (100, 2000, 2, 40),
+}
 GB_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 # ---- global string pools: countries' lists laid end to end, with offsets ------------------------
@@ -47,27 +53,46 @@ COUNTRY_CODES = pa.array(list(COUNTRIES))
 
 # Line-1 renderings per country: the first is canonical. Tokens: type abbr name num dir
 LINE1_FORMATS = {
-    "ES": ("{type} {name}, {num}", "{abbr} {name} {num}", "{type} {name} {num}", "{abbr} {name}, {num}",
-           "{type} {name}, nº {num}", "{abbr} {name}, nº{num}"),
+    "ES": (
+        "{type} {name}, {num}",
+        "{abbr} {name} {num}",
+        "{type} {name} {num}",
+        "{abbr} {name}, {num}",
+        "{type} {name}, nº {num}",
+        "{abbr} {name}, nº{num}",
+    ),
     "IT": ("{type} {name} {num}", "{type} {name}, {num}", "{abbr} {name} {num}", "{type} {name} n. {num}"),
     "PT": ("{type} {name}, {num}", "{type} {name} {num}", "{abbr} {name}, {num}", "{type} {name}, nº {num}"),
-    "BR": ("{type} {name}, {num}", "{abbr} {name}, {num}", "{type} {name} {num}", "{type} {name}, nº {num}",
-           "{abbr} {name} nº {num}"),
+    "BR": (
+        "{type} {name}, {num}",
+        "{abbr} {name}, {num}",
+        "{type} {name} {num}",
+        "{type} {name}, nº {num}",
+        "{abbr} {name} nº {num}",
+    ),
     "GB": ("{num} {name} {type}", "{num} {name} {abbr}", "{num}, {name} {type}"),
     "US": ("{num} {dir}{name} {type}", "{num} {dir}{name} {abbr}", "{num} {dir}{name} {abbr}."),
 }
 # Unit renderings per country and canonical style; the first of each is canonical.
 UNIT_FORMATS = {
-    "ES": (("{f}º {L}", "{f}{L}", "{f}º-{L}", "piso {f} puerta {L}", "{f}º{L}", "{f} {L}"),
-           ("{f}º {N}ª", "{f}-{N}", "{f}º {N}", "piso {f} puerta {N}", "{f}º {N}a")),
-    "IT": (("int. {flat}", "interno {flat}", "int {flat}", "int.{flat}"),
-           ("scala {S} int. {flat}", "sc. {S} int. {flat}", "scala {S}, interno {flat}", "int. {flat}")),
+    "ES": (
+        ("{f}º {L}", "{f}{L}", "{f}º-{L}", "piso {f} puerta {L}", "{f}º{L}", "{f} {L}"),
+        ("{f}º {N}ª", "{f}-{N}", "{f}º {N}", "piso {f} puerta {N}", "{f}º {N}a"),
+    ),
+    "IT": (
+        ("int. {flat}", "interno {flat}", "int {flat}", "int.{flat}"),
+        ("scala {S} int. {flat}", "sc. {S} int. {flat}", "scala {S}, interno {flat}", "int. {flat}"),
+    ),
     "PT": (("{pf} {pd}", "{fn} {pds}", "{pf} {pdl}", "{fn}{pdc}", "{pf}{pds}"),),
-    "BR": (("apto {apt}", "ap. {apt}", "apt {apt}", "apartamento {apt}", "ap {apt}"),
-           ("apto {apt} bloco {S}", "ap. {apt} bl. {S}", "apto {apt}, bloco {S}", "apto {apt}")),
+    "BR": (
+        ("apto {apt}", "ap. {apt}", "apt {apt}", "apartamento {apt}", "ap {apt}"),
+        ("apto {apt} bloco {S}", "ap. {apt} bl. {S}", "apto {apt}, bloco {S}", "apto {apt}"),
+    ),
     "GB": (("Flat {flat}", "Flat {flat}", "Apartment {flat}", "flat {flat}"),),
-    "US": (("Apt {f}{L}", "Apt. {f}{L}", "#{f}{L}", "Unit {f}{L}", "APT {f}{L}"),
-           ("Unit {flat}", "Apt {flat}", "#{flat}", "Apt. {flat}")),
+    "US": (
+        ("Apt {f}{L}", "Apt. {f}{L}", "#{f}{L}", "Unit {f}{L}", "APT {f}{L}"),
+        ("Unit {flat}", "Apt {flat}", "#{flat}", "Apt. {flat}"),
+    ),
 }
 PT_DOORS = (("Esq.", "Esq", "esquerdo", "E"), ("Dto.", "Dto", "direito", "D"), ("Frente", "Fte", "frente", "F"))
 
@@ -147,7 +172,7 @@ def _postcodes(country: str, city_local: np.ndarray, pc_key: np.ndarray, inward:
     if country == "BR":
         return T.fill_template("#####-###", T.digit_codes(pc_key, 8))
     # GB: outward (area letters + district) + ' ' + inward (digit + two letters)
-    area_names = []
+    area_names: list[tuple[int, int, str]] = []
     for j, city in enumerate(CITIES["GB"]):
         area_names.extend((j, a_i, a[0]) for a_i, a in enumerate(city.postcode[1]))
     lookup = {(j, a): name for j, a, name in area_names}
@@ -160,8 +185,9 @@ def _postcodes(country: str, city_local: np.ndarray, pc_key: np.ndarray, inward:
         table[k] = i
     area_idx = table[city_local, pc_key // 1000]
     letters = np.frombuffer(GB_INWARD_LETTERS.encode("utf-32-le"), dtype=np.uint32)
-    inward_codes = np.stack([T.ZERO + inward % 10, letters[(inward // 10) % 20], letters[(inward // 200) % 20]],
-                            axis=1).astype(np.uint32)
+    inward_codes = np.stack(
+        [T.ZERO + inward % 10, letters[(inward // 10) % 20], letters[(inward // 200) % 20]], axis=1
+    ).astype(np.uint32)
     return T.cat(area_pool.take(pa.array(area_idx)), T.int_str(pc_key % 1000), " ", T.from_codes(inward_codes))
 
 
@@ -185,8 +211,13 @@ def _house_numbers(rng: np.random.Generator, c: str, city: np.ndarray, street: n
     return out.astype(np.int32)
 
 
-def build(rng: np.random.Generator, country: np.ndarray, tables: dict[str, list[dict[str, np.ndarray]]],
-          building_offset: int = 0, allow_multi: bool = True) -> Addresses:
+def build(
+    rng: np.random.Generator,
+    country: np.ndarray,
+    tables: dict[str, list[dict[str, np.ndarray]]],
+    building_offset: int = 0,
+    allow_multi: bool = True,
+) -> Addresses:
     """Addresses for slots of the given countries; apartment dwellers share buildings."""
     n = len(country)
     city = np.zeros(n, np.int16)
@@ -277,8 +308,23 @@ def build(rng: np.random.Generator, country: np.ndarray, tables: dict[str, list[
     idx = np.concatenate([p[0] for p in postcode_parts])
     vals = pa.concat_arrays([p[1] for p in postcode_parts])
     postcode = T.arr(vals.take(pa.array(np.argsort(idx, kind="stable"))))
-    a = Addresses(country.astype(np.int8), city, city_local, stype, sname, number, us_dir, postcode, zip4,
-                  building, floor, door, flat, section, style)
+    a = Addresses(
+        country.astype(np.int8),
+        city,
+        city_local,
+        stype,
+        sname,
+        number,
+        us_dir,
+        postcode,
+        zip4,
+        building,
+        floor,
+        door,
+        flat,
+        section,
+        style,
+    )
     a.line1 = render_line1(a, np.arange(n), np.zeros(n, np.int64))
     a.line2 = render_unit(a, np.arange(n), np.zeros(n, np.int64))
     return a
@@ -297,6 +343,7 @@ def concat(parts: list[Addresses]) -> Addresses:
 
 
 # ---- rendering -----------------------------------------------------------------------------------
+
 
 def render_line1(a: Addresses, ids: np.ndarray, variant: np.ndarray) -> pa.Array:
     """Street line of the addresses ids, in per-record variants (0 = canonical)."""
@@ -339,9 +386,14 @@ def render_unit(a: Addresses, ids: np.ndarray, variant: np.ndarray) -> pa.Array:
                 x = ids[sel]
                 fl = a.floor[x].astype(np.int64)
                 dr = a.door[x].astype(np.int64)
-                comps = {"f": T.int_str(fl), "L": letters.take(pa.array(dr)), "N": T.int_str(dr + 1),
-                         "flat": T.int_str(a.flat[x]), "S": letters.take(pa.array(a.section[x].astype(np.int64))),
-                         "apt": T.int_str(fl * 10 + dr + 1)}
+                comps = {
+                    "f": T.int_str(fl),
+                    "L": letters.take(pa.array(dr)),
+                    "N": T.int_str(dr + 1),
+                    "flat": T.int_str(a.flat[x]),
+                    "S": letters.take(pa.array(a.section[x].astype(np.int64))),
+                    "apt": T.int_str(fl * 10 + dr + 1),
+                }
                 if c == "PT":
                     d3 = np.minimum(dr, 2)
                     comps["pf"] = T.where(fl == 0, "R/C", T.cat(T.int_str(fl), "º"))
@@ -366,17 +418,26 @@ def render_postcode(a: Addresses, ids: np.ndarray, rng: np.random.Generator, p_v
     lost0 = T.arr(pc.replace_substring_regex(pcode, r"^0+", ""))
     u = rng.random(n)
     ci = {c: i for i, c in enumerate(COUNTRIES)}
-    return T.pick([
-        (var & np.isin(country, [ci["PT"], ci["BR"]]), nohyphen),
-        (var & (country == ci["GB"]) & (u < 0.6), nospace),
-        (var & (country == ci["GB"]), lower),
-        (var & (country == ci["US"]), zip4),
-        (var & np.isin(country, [ci["ES"], ci["IT"]]), lost0),
-    ], pcode)
+    return T.pick(
+        [
+            (var & np.isin(country, [ci["PT"], ci["BR"]]), nohyphen),
+            (var & (country == ci["GB"]) & (u < 0.6), nospace),
+            (var & (country == ci["GB"]), lower),
+            (var & (country == ci["US"]), zip4),
+            (var & np.isin(country, [ci["ES"], ci["IT"]]), lost0),
+        ],
+        pcode,
+    )
 
 
-def render(a: Addresses, ids: np.ndarray, rng: np.random.Generator, p_line1_variant: float,
-           p_unit_variant: float, p_unit_merged: float) -> tuple[pa.Array, pa.Array]:
+def render(
+    a: Addresses,
+    ids: np.ndarray,
+    rng: np.random.Generator,
+    p_line1_variant: float,
+    p_unit_variant: float,
+    p_unit_merged: float,
+) -> tuple[pa.Array, pa.Array]:
     """(line1, line2) of addresses ids as one source writes them.
 
     With probability p_unit_merged the unit goes on line 1 ('Calle Mayor, 12, 3º B' or, in GB,

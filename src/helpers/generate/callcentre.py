@@ -22,8 +22,14 @@ from .registry import CALLCENTRE, CALLCENTRE_HEADER
 RATE = 0.12
 POSTCODE_PRESENT = 0.7
 # how the agent writes the caller's name: (weight, format)
-NAME_FORMATS = ((70, "{first} {last}"), (12, "{LAST}, {first}"), (6, "{last}, {first}"), (4, "{last} {first}"),
-                (4, "{title} {first} {last}"), (4, "{title} {last}"))
+NAME_FORMATS = (
+    (70, "{first} {last}"),
+    (12, "{LAST}, {first}"),
+    (6, "{last}, {first}"),
+    (4, "{last} {first}"),
+    (4, "{title} {first} {last}"),
+    (4, "{title} {last}"),
+)
 
 
 def build(ctx: P.Ctx) -> None:

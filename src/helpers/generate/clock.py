@@ -35,7 +35,7 @@ class Clock:
 
     def iso(self, secs: int) -> str:
         """ISO-8601 with '+00:00', as the registry records extraction times."""
-        return dt.datetime.fromtimestamp(secs, dt.timezone.utc).isoformat()
+        return dt.datetime.fromtimestamp(secs, dt.UTC).isoformat()
 
     @staticmethod
     def uniform(rng: np.random.Generator, lo, hi, n: int | None = None) -> np.ndarray:

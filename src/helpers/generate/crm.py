@@ -60,12 +60,15 @@ def build(ctx: P.Ctx) -> None:
     adult_since = (pop.dob[person] + 18 * 365) * DAY
     lo = np.maximum(ext - 18 * YEAR, adult_since).astype(np.int64)
     created = Clock.recent(rng, lo, ext - DAY, n, power=1.5)
-    first_created = created[:len(persons)][np.searchsorted(persons, dup)]
+    first_created = created[: len(persons)][np.searchsorted(persons, dup)]
     created[is_dup] = Clock.uniform(rng, np.minimum(first_created + 30 * DAY, ext - DAY), ext - DAY)
     recent = rng.random(n) < 0.4
     span = np.maximum(ext - created, 0)
-    updated = np.where(recent, Clock.uniform(rng, np.maximum(created, ext - 2 * YEAR), ext),
-                       created + (rng.random(n) * 0.25 * span).astype(np.int64))
+    updated = np.where(
+        recent,
+        Clock.uniform(rng, np.maximum(created, ext - 2 * YEAR), ext),
+        created + (rng.random(n) * 0.25 * span).astype(np.int64),
+    )
     updated = np.minimum(updated, ext)
 
     # customer numbers follow creation order, with gaps (deleted customers)
@@ -101,42 +104,72 @@ def build(ctx: P.Ctx) -> None:
 
     # loyalty cards: issued when the customer record was created
     has_card = rng.random(n) < LOYALTY_RATE
-    card_no = unique_ints(rng, int(has_card.sum()), 10 ** 9, 10 ** 10)
+    card_no = unique_ints(rng, int(has_card.sum()), 10**9, 10**10)
     cards = T.prefixed_ids("LC", card_no, 10)
     loyalty = pa.nulls(n, pa.string())
     loyalty = N.patch(loyalty, np.flatnonzero(has_card), cards)
     ctx.ledger.loyalty = (cards, person[has_card], created[has_card])
 
     yn = pa.array(["Y", "N", ""])
-    opt = [yn.take(pa.array(rng.choice(3, size=n, p=p))) for p in ((0.55, 0.35, 0.10), (0.4, 0.45, 0.15),
-                                                                   (0.3, 0.55, 0.15))]
-    columns = [cust_no, sal, first, last, gender, dob, email, phone, line1, line2, town, county, postcode, country,
-               nat, loyalty, T.fmt_ts(created, "%d/%m/%Y"), T.fmt_ts(updated, "%d/%m/%Y"), *opt]
+    opt = [
+        yn.take(pa.array(rng.choice(3, size=n, p=p)))
+        for p in ((0.55, 0.35, 0.10), (0.4, 0.45, 0.15), (0.3, 0.55, 0.15))
+    ]
+    columns = [
+        cust_no,
+        sal,
+        first,
+        last,
+        gender,
+        dob,
+        email,
+        phone,
+        line1,
+        line2,
+        town,
+        county,
+        postcode,
+        country,
+        nat,
+        loyalty,
+        T.fmt_ts(created, "%d/%m/%Y"),
+        T.fmt_ts(updated, "%d/%m/%Y"),
+        *opt,
+    ]
     assert len(columns) == len(CRM_HEADER)
 
     # a few values with a delimiter or a quote, properly quoted by the exporter
     qrows = rng.choice(n, size=min(n, _count(QUOTED_DELIMITER_ROWS, n)), replace=False)
     extra = pa.array(["; escalera izq.", '; Edificio "Las Torres"', "; portal 2", ' "bajo"'])
     addr2_i = CRM_HEADER.index("ADDRESS2")
-    columns[addr2_i] = N.patch(columns[addr2_i], qrows, T.cat(T.arr(columns[addr2_i].take(pa.array(qrows))),
-                                                              extra.take(pa.array(rng.integers(0, 4, len(qrows))))))
+    columns[addr2_i] = N.patch(
+        columns[addr2_i],
+        qrows,
+        T.cat(T.arr(columns[addr2_i].take(pa.array(qrows))), extra.take(pa.array(rng.integers(0, 4, len(qrows))))),
+    )
     fields = [W.csv_field(c, ";") for c in columns]
 
     # glitch rows are picked among records without a loyalty card (POS must still resolve cards)
     plain = np.flatnonzero(~has_card & ~np.isin(np.arange(n), qrows))
     g = rng.permutation(plain)
     k_semi, k_bad = _count(UNQUOTED_DELIMITER_ROWS, n), _count(BAD_BYTE_ROWS, n)
-    semi, bad = g[:k_semi], g[k_semi:k_semi + k_bad]
+    semi, bad = g[:k_semi], g[k_semi : k_semi + k_bad]
     a1 = CRM_HEADER.index("ADDRESS1")
     a1_semi = T.arr(columns[a1].take(pa.array(semi)))
     with_comma = pc.match_substring(a1_semi, ", ").to_numpy(zero_copy_only=False)
-    raw_semi = T.where(with_comma, pc.replace_substring(a1_semi, ", ", "; ", max_replacements=1),
-                       pc.replace_substring(a1_semi, " ", " ; ", max_replacements=1))
+    raw_semi = T.where(
+        with_comma,
+        pc.replace_substring(a1_semi, ", ", "; ", max_replacements=1),
+        pc.replace_substring(a1_semi, " ", " ; ", max_replacements=1),
+    )
     fields[a1] = N.patch(fields[a1], semi, raw_semi)
     ln = CRM_HEADER.index("LAST_NAME")
     markers = pa.array(list(W.BAD_BYTE_MARKERS)).take(pa.array(rng.integers(0, 5, size=len(bad))))
-    bad_last = T.cat(T.arr(pc.utf8_slice_codeunits(T.arr(columns[ln].take(pa.array(bad))), 0, 2)), markers,
-                     T.arr(pc.utf8_slice_codeunits(T.arr(columns[ln].take(pa.array(bad))), 3, 100)))
+    bad_last = T.cat(
+        T.arr(pc.utf8_slice_codeunits(T.arr(columns[ln].take(pa.array(bad))), 0, 2)),
+        markers,
+        T.arr(pc.utf8_slice_codeunits(T.arr(columns[ln].take(pa.array(bad))), 3, 100)),
+    )
     fields[ln] = N.patch(fields[ln], bad, W.csv_field(bad_last, ";"))
     lines = T.arr(pc.binary_join_element_wise(*fields, ";"))
 
@@ -147,11 +180,22 @@ def build(ctx: P.Ctx) -> None:
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
     pos = np.concatenate([np.arange(n, dtype=float), rank[dupe_rows] + 0.25, rank[blank_after] + 0.5])
-    lines_all = pa.concat_arrays([T.arr(lines.take(pa.array(order))), T.arr(lines.take(pa.array(dupe_rows))),
-                                  pa.array([""] * len(blank_after), pa.string())])
+    lines_all = pa.concat_arrays(
+        [
+            T.arr(lines.take(pa.array(order))),
+            T.arr(lines.take(pa.array(dupe_rows))),
+            pa.array([""] * len(blank_after), pa.string()),
+        ]
+    )
     final = T.arr(lines_all.take(pa.array(np.argsort(pos, kind="stable"))))
-    W.write_text(ctx.out / CRM.path, W.header_line(CRM_HEADER, ";"), final, encoding="cp1252", newline="\r\n",
-                 bad_byte_markers=True)
+    W.write_text(
+        ctx.out / CRM.path,
+        W.header_line(CRM_HEADER, ";"),
+        final,
+        encoding="cp1252",
+        newline="\r\n",
+        bad_byte_markers=True,
+    )
     ctx.ledger.files[CRM.path] = len(final)
     ctx.ledger.truth.append((CRM.name, cust_no, person))
 

@@ -73,21 +73,36 @@ def _customers(ctx: P.Ctx) -> None:
     city = N.accents(rng, city, 0.05)
     tax = P.national_id(rng, pop, person, TAX_ID_PRESENT, p_format=0.3, p_typo=0.002)
 
-    ids = T.int_str(unique_ints(rng, n, 10 ** 12, 10 ** 13))
+    ids = T.int_str(unique_ints(rng, n, 10**12, 10**13))
     accepts = rng.random(n) < 0.55
     sms = rng.random(n) < 0.25
-    address = W.json_object([
-        ("line1", W.json_str(line1)), ("line2", W.json_str(line2)), ("city", W.json_str(city)),
-        ("state", W.json_str(state)), ("zip", W.json_str(zipc)),
-        ("country_code", W.json_str(T.arr(pa.array(list(COUNTRIES)).take(pa.array(c.astype(np.int64)))))),
-    ])
-    lines = W.json_object([
-        ("customer_id", W.json_str(ids)), ("email", W.json_str(email)), ("first_name", W.json_str(first)),
-        ("last_name", W.json_str(last)), ("phone", W.json_str(phone)), ("birth_date", W.json_str(birth)),
-        ("gender", W.json_str(gender)), ("tax_id", W.json_str(tax)), ("address", address),
-        ("created_at", W.json_str(T.fmt_ts(created, ISO))), ("updated_at", W.json_str(T.fmt_ts(updated, ISO))),
-        ("accepts_marketing", W.json_bool(accepts)), ("sms_marketing", W.json_bool(sms)),
-    ])
+    address = W.json_object(
+        [
+            ("line1", W.json_str(line1)),
+            ("line2", W.json_str(line2)),
+            ("city", W.json_str(city)),
+            ("state", W.json_str(state)),
+            ("zip", W.json_str(zipc)),
+            ("country_code", W.json_str(T.arr(pa.array(list(COUNTRIES)).take(pa.array(c.astype(np.int64)))))),
+        ]
+    )
+    lines = W.json_object(
+        [
+            ("customer_id", W.json_str(ids)),
+            ("email", W.json_str(email)),
+            ("first_name", W.json_str(first)),
+            ("last_name", W.json_str(last)),
+            ("phone", W.json_str(phone)),
+            ("birth_date", W.json_str(birth)),
+            ("gender", W.json_str(gender)),
+            ("tax_id", W.json_str(tax)),
+            ("address", address),
+            ("created_at", W.json_str(T.fmt_ts(created, ISO))),
+            ("updated_at", W.json_str(T.fmt_ts(updated, ISO))),
+            ("accepts_marketing", W.json_bool(accepts)),
+            ("sms_marketing", W.json_bool(sms)),
+        ]
+    )
     order = np.argsort(created, kind="stable")  # the API pages through customers by creation date
     lines = T.arr(lines.take(pa.array(order)))
     ctx.ledger.ecommerce = (T.arr(ids.take(pa.array(order))), person[order], created[order])
@@ -101,8 +116,12 @@ def _alternative_email(rng: np.random.Generator, ctx: P.Ctx, person: np.ndarray)
     cur = T.take(pop.email, person)
     local = T.arr(pc.replace_substring_regex(pc.fill_null(cur, "shopper@gmail.com"), r"@.*$", ""))
     domains = pa.array(["gmail.com", "outlook.com", "icloud.com"])
-    variant = T.cat(local, T.int_str(rng.integers(10, 100, size=len(person))), "@",
-                    domains.take(pa.array(rng.integers(0, 3, len(person)))))
+    variant = T.cat(
+        local,
+        T.int_str(rng.integers(10, 100, size=len(person))),
+        "@",
+        domains.take(pa.array(rng.integers(0, 3, len(person)))),
+    )
     return T.arr(pc.if_else(pc.is_valid(old), old, variant))
 
 
@@ -110,6 +129,7 @@ def _orders(ctx: P.Ctx) -> None:
     rng = ctx.rng("ecommerce_orders")
     pop, clock = ctx.pop, ctx.clock
     ext = ECOMMERCE_ORDERS.extracted_at(clock)
+    assert ctx.ledger.ecommerce is not None, "the customers are generated before their orders"
     ids, person, created = ctx.ledger.ecommerce
     n = len(person)
     k = np.where(rng.random(n) < ORDERLESS_SHARE, 0, np.minimum(rng.geometric(0.35, size=n), 20))
@@ -136,19 +156,24 @@ def _orders(ctx: P.Ctx) -> None:
     november = f["m"] == 11
     code = np.where(rng.random(total) < np.where(november, 0.35, 0.12), 1, 0)
     which = rng.integers(0, len(DISCOUNT_CODES), size=total)
-    disc = T.where(november & (rng.random(total) < 0.7), "BLACKFRIDAY",
-                   pa.array(list(DISCOUNT_CODES)).take(pa.array(which)))
+    disc = T.where(
+        november & (rng.random(total) < 0.7), "BLACKFRIDAY", pa.array(list(DISCOUNT_CODES)).take(pa.array(which))
+    )
     disc = T.null_if(code == 0, disc)
     order = np.argsort(at, kind="stable")
     order_id = np.empty(total, np.int64)
     order_id[order] = 100_001 + np.arange(total)
-    lines = W.json_object([
-        ("order_id", W.json_str(T.int_str(order_id))), ("customer_id", W.json_str(cust_ref)),
-        ("created_at", W.json_str(T.fmt_ts(at, "%Y-%m-%dT%H:%M:%SZ"))), ("total", W.json_raw(amount)),
-        ("currency", W.json_str(pa.array(cur_codes))), ("category", W.json_str(
-            pa.array([c[0] for c in PRODUCT_CATEGORIES]).take(pa.array(cat)))),
-        ("discount_code", W.json_str(disc)),
-    ])
+    lines = W.json_object(
+        [
+            ("order_id", W.json_str(T.int_str(order_id))),
+            ("customer_id", W.json_str(cust_ref)),
+            ("created_at", W.json_str(T.fmt_ts(at, "%Y-%m-%dT%H:%M:%SZ"))),
+            ("total", W.json_raw(amount)),
+            ("currency", W.json_str(pa.array(cur_codes))),
+            ("category", W.json_str(pa.array([c[0] for c in PRODUCT_CATEGORIES]).take(pa.array(cat)))),
+            ("discount_code", W.json_str(disc)),
+        ]
+    )
     lines = T.arr(lines.take(pa.array(order)))
     W.write_text(ctx.out / ECOMMERCE_ORDERS.path, None, lines)
     ctx.ledger.files[ECOMMERCE_ORDERS.path] = len(lines)
@@ -156,7 +181,9 @@ def _orders(ctx: P.Ctx) -> None:
     # customers file: truncate a couple of lines of customers without orders
     cust_lines = ctx.scratch.pop("ecommerce_lines")
     orderless = np.flatnonzero(k == 0)
-    t = rng.choice(orderless, size=min(TRUNCATED_LINES, len(orderless)), replace=False) if len(orderless) > 10 else []
+    t: np.ndarray | list[int] = (
+        rng.choice(orderless, size=min(TRUNCATED_LINES, len(orderless)), replace=False) if len(orderless) > 10 else []
+    )
     if len(t):
         sub = T.arr(cust_lines.take(pa.array(t)))
         cut = (T.lengths(sub) * rng.uniform(0.2, 0.8, size=len(t))).astype(np.int64)

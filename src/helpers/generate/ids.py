@@ -53,9 +53,15 @@ def dni_valid(values: pa.Array) -> np.ndarray:
 # --- Italy: codice fiscale --------------------------------------------------------------------
 
 _CF_MONTH = np.frombuffer("ABCDEHLMPRST".encode("utf-32-le"), dtype=np.uint32)
-_ODD = {**dict(zip("0123456789", [1, 0, 5, 7, 9, 13, 15, 17, 19, 21])),
-        **dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                   [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23]))}
+_ODD = {
+    **dict(zip("0123456789", [1, 0, 5, 7, 9, 13, 15, 17, 19, 21])),
+    **dict(
+        zip(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23],
+        )
+    ),
+}
 _EVEN = {**{str(i): i for i in range(10)}, **{chr(65 + i): i for i in range(26)}}
 _ODD_T = np.zeros(128, dtype=np.int64)
 _EVEN_T = np.zeros(128, dtype=np.int64)
@@ -85,8 +91,9 @@ def cf_check(codes15: np.ndarray) -> np.ndarray:
     return (65 + total % 26).astype(np.uint32)
 
 
-def codice_fiscale(rng: np.random.Generator, surname: pa.Array, first: pa.Array, dob_days: np.ndarray,
-                   female: np.ndarray) -> pa.Array:
+def codice_fiscale(
+    rng: np.random.Generator, surname: pa.Array, first: pa.Array, dob_days: np.ndarray, female: np.ndarray
+) -> pa.Array:
     """Structurally real codice fiscale: RSSMRA85T10H501Z style, with a valid check character."""
     n = len(dob_days)
     f = T.ymd(dob_days)
@@ -109,6 +116,7 @@ def cf_valid(values: pa.Array) -> np.ndarray:
 
 # --- Portugal: NIF ------------------------------------------------------------------------------
 
+
 def _nif_check(first8: np.ndarray) -> np.ndarray:
     d = (first8[:, None] // 10 ** np.arange(7, -1, -1)) % 10
     r = 11 - (d * np.arange(9, 1, -1)).sum(axis=1) % 11
@@ -129,6 +137,7 @@ def nif_valid(values: pa.Array) -> np.ndarray:
 
 
 # --- Brazil: CPF ---------------------------------------------------------------------------------
+
 
 def _cpf_digits(base9: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d = (base9[:, None] // 10 ** np.arange(8, -1, -1)) % 10
@@ -156,14 +165,17 @@ def cpf_valid(values: pa.Array) -> np.ndarray:
 
 # --- US SSN and UK NINO --------------------------------------------------------------------------
 
+
 def ssn(rng: np.random.Generator, n: int) -> pa.Array:
     """'123-45-6789': area 001-899 without 666, group 01-99, serial 0001-9999."""
     area = rng.integers(1, 899, size=n)
     area = np.where(area == 666, 667, area)
     group = rng.integers(1, 100, size=n)
     serial = rng.integers(1, 10_000, size=n)
-    return T.fill_template("###-##-####", np.concatenate(
-        [T.digit_codes(area, 3), T.digit_codes(group, 2), T.digit_codes(serial, 4)], axis=1))
+    return T.fill_template(
+        "###-##-####",
+        np.concatenate([T.digit_codes(area, 3), T.digit_codes(group, 2), T.digit_codes(serial, 4)], axis=1),
+    )
 
 
 def ssn_valid(values: pa.Array) -> np.ndarray:

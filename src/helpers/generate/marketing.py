@@ -26,8 +26,13 @@ from .registry import MARKETING, MARKETING_HEADER
 RATE = 0.04
 MAX_ROWS = 24_000
 TWICE_RATE = 0.03
-NAME_FORMATS = ((62, "{first} {last}"), (15, "{LAST} {first}"), (8, "{first} {LAST}"), (5, "{last}, {first}"),
-                (10, "{first} {last}"))
+NAME_FORMATS = (
+    (62, "{first} {last}"),
+    (15, "{LAST} {first}"),
+    (8, "{first} {LAST}"),
+    (5, "{last}, {first}"),
+    (10, "{first} {last}"),
+)
 CITY_PRESENT = 0.9
 CITY_ALIAS = 0.3
 COUNTRY_PRESENT = 0.9
@@ -62,8 +67,10 @@ def build(ctx: P.Ctx) -> None:
     country = N.case(rng, country, 0.05, 0.1)
     year = T.ts_fields(at)["Y"]
     event = _event(rng, c, year)
-    notes = T.null_if(rng.random(n) >= NOTES_PRESENT,
-                      pa.array(list(LEAD_NOTES)).take(pa.array(rng.integers(0, len(LEAD_NOTES), size=n))))
+    notes = T.null_if(
+        rng.random(n) >= NOTES_PRESENT,
+        pa.array(list(LEAD_NOTES)).take(pa.array(rng.integers(0, len(LEAD_NOTES), size=n))),
+    )
 
     order = np.argsort(at, kind="stable")
     lead_no = np.empty(n, np.int64)
@@ -78,12 +85,21 @@ def build(ctx: P.Ctx) -> None:
     def reorder(values: list) -> list:
         return np.asarray(values, dtype=object)[order].tolist()
 
-    columns = [col(ids), col(name), col(email), reorder(tel_values), col(city), col(country), reorder(birthday),
-               col(event), col(notes)]
+    columns = [
+        col(ids),
+        col(name),
+        col(email),
+        reorder(tel_values),
+        col(city),
+        col(country),
+        reorder(birthday),
+        col(event),
+        col(notes),
+    ]
     formats: list = [None] * len(columns)
     formats[MARKETING_HEADER.index("Birthday")] = reorder(bformat)
     assert len(columns) == len(MARKETING_HEADER)
-    created = dt.datetime.fromtimestamp(ext, dt.timezone.utc).replace(tzinfo=None)
+    created = dt.datetime.fromtimestamp(ext, dt.UTC).replace(tzinfo=None)
     W.write_xlsx(ctx.out / MARKETING.path, "Leads", MARKETING_HEADER, columns, formats, created)
     ctx.ledger.files[MARKETING.path] = n
     ctx.ledger.truth.append((MARKETING.name, ids, person))
@@ -91,7 +107,11 @@ def build(ctx: P.Ctx) -> None:
 
 def _city_text(rng: np.random.Generator, city_local: np.ndarray, country: np.ndarray) -> pa.Array:
     """City as typed: official name, a local alias or exonym, any case, sometimes blank."""
-    names, aliases, a_start, a_count, off = [], [], [], [], []
+    names: list[str] = []
+    aliases: list[str] = []
+    a_start: list[int] = []
+    a_count: list[int] = []
+    off: list[int] = []
     for cc in COUNTRIES:
         off.append(len(names))
         for city in CITIES[cc]:
@@ -112,7 +132,9 @@ def _city_text(rng: np.random.Generator, city_local: np.ndarray, country: np.nda
 
 
 def _event(rng: np.random.Generator, country: np.ndarray, year: np.ndarray) -> pa.Array:
-    names, start, count = [], [], []
+    names: list[str] = []
+    start: list[int] = []
+    count: list[int] = []
     for cc in COUNTRIES:
         start.append(len(names))
         count.append(len(EVENTS[cc]))
@@ -136,9 +158,12 @@ def _birthdays(rng: np.random.Generator, dob: np.ndarray, h: P.Habits) -> tuple[
     text_a = T.fmt_fields(f, "%-d/%-m/%Y").to_pylist()
     text_b = T.fmt_fields(f, "%d-%m-%Y").to_pylist()
     serial_l = serial.astype(float).tolist()
-    values = np.where(kind < 2, np.asarray(serial_l, dtype=object),
-                      np.where(kind == 2, np.asarray(text_a, dtype=object), np.asarray(text_b, dtype=object)))
-    values = np.where(present, values, None).tolist()
+    values = np.where(
+        kind < 2,
+        np.asarray(serial_l, dtype=object),
+        np.where(kind == 2, np.asarray(text_a, dtype=object), np.asarray(text_b, dtype=object)),
+    )
+    values = np.where(present, values, np.array(None, dtype=object)).tolist()
     fmt = np.where(present & (kind == 0), "date", "").tolist()
     return values, [x or None for x in fmt]
 
@@ -147,7 +172,7 @@ def _tel_cells(rng: np.random.Generator, tel: pa.Array) -> list:
     """Phone cells: text, or a number when Excel 'helped' (leading zeros and '+' lost)."""
     digits = T.arr(pc.replace_substring_regex(pc.fill_null(tel, ""), r"\D", ""))
     as_num = (rng.random(len(tel)) < TEL_AS_NUMBER) & pc.is_valid(tel).to_numpy(zero_copy_only=False)
-    as_num &= (T.lengths(digits) > 0)
+    as_num &= T.lengths(digits) > 0
     numbers = pc.cast(T.where(as_num, digits, "0"), pa.float64()).to_numpy()
     text = np.asarray(tel.to_pylist(), dtype=object)
     return np.where(as_num, numbers.astype(object), text).tolist()

@@ -19,9 +19,32 @@ from .pools import COUNTRIES, DOMAIN_TYPOS, NICKNAMES
 
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _TABLE_SIZE = 0x250  # Basic Latin + Latin-1 + Latin Extended-A/B
-_FOLD = {"á": "a", "à": "a", "â": "a", "ã": "a", "ä": "a", "é": "e", "è": "e", "ê": "e", "ë": "e", "í": "i",
-         "ì": "i", "î": "i", "ï": "i", "ó": "o", "ò": "o", "ô": "o", "õ": "o", "ö": "o", "ú": "u", "ù": "u",
-         "û": "u", "ü": "u", "ñ": "n", "ç": "c"}
+_FOLD = {
+    "á": "a",
+    "à": "a",
+    "â": "a",
+    "ã": "a",
+    "ä": "a",
+    "é": "e",
+    "è": "e",
+    "ê": "e",
+    "ë": "e",
+    "í": "i",
+    "ì": "i",
+    "î": "i",
+    "ï": "i",
+    "ó": "o",
+    "ò": "o",
+    "ô": "o",
+    "õ": "o",
+    "ö": "o",
+    "ú": "u",
+    "ù": "u",
+    "û": "u",
+    "ü": "u",
+    "ñ": "n",
+    "ç": "c",
+}
 
 
 def _neighbour_table() -> np.ndarray:
@@ -81,8 +104,12 @@ def on_rows(a: pa.Array, rows: np.ndarray, fn) -> pa.Array:
     return patch(a, rows, fn(T.arr(a.take(pa.array(rows)))))
 
 
-def typo(rng: np.random.Generator, a: pa.Array, rate: float,
-         weights: tuple[float, float, float, float] = (0.35, 0.25, 0.2, 0.2)) -> pa.Array:
+def typo(
+    rng: np.random.Generator,
+    a: pa.Array,
+    rate: float,
+    weights: tuple[float, float, float, float] = (0.35, 0.25, 0.2, 0.2),
+) -> pa.Array:
     """Keyboard typos: substitution, deletion, insertion (often a doubled letter), transposition."""
     a = T.arr(a)
     lens = T.lengths(a)
@@ -91,6 +118,8 @@ def typo(rng: np.random.Generator, a: pa.Array, rate: float,
         return a
     sub = T.arr(a.take(pa.array(sel)))
     codes = T.to_codes(sub, extra=1)
+    k: int
+    width: int
     k, width = codes.shape
     L = lens[sel]
     op = rng.choice(4, size=k, p=np.asarray(weights) / sum(weights))
@@ -128,10 +157,34 @@ def typo(rng: np.random.Generator, a: pa.Array, rate: float,
 
 # Spelling by ear (call-centre agents, event staff).
 PHONETIC_RULES = (
-    (r"v", "b"), (r"b", "v"), (r"^V", "B"), (r"^B", "V"), (r"ll", "y"), (r"y", "i"), (r"z", "s"), (r"s", "z"),
-    (r"ph", "f"), (r"c([aou])", r"k\1"), (r"qu", "k"), (r"^H", ""), (r"h", ""), (r"nn", "n"), (r"tt", "t"),
-    (r"ss", "s"), (r"i", "y"), (r"ey", "ay"), (r"ou", "u"), (r"gh", "g"), (r"th", "t"), (r"ck", "k"),
-    (r"ç", "ss"), (r"x", "ch"), (r"j", "g"), (r"g([ei])", r"j\1"), (r"ie", "ei"), (r"([aeiou])r", r"\1rr"),
+    (r"v", "b"),
+    (r"b", "v"),
+    (r"^V", "B"),
+    (r"^B", "V"),
+    (r"ll", "y"),
+    (r"y", "i"),
+    (r"z", "s"),
+    (r"s", "z"),
+    (r"ph", "f"),
+    (r"c([aou])", r"k\1"),
+    (r"qu", "k"),
+    (r"^H", ""),
+    (r"h", ""),
+    (r"nn", "n"),
+    (r"tt", "t"),
+    (r"ss", "s"),
+    (r"i", "y"),
+    (r"ey", "ay"),
+    (r"ou", "u"),
+    (r"gh", "g"),
+    (r"th", "t"),
+    (r"ck", "k"),
+    (r"ç", "ss"),
+    (r"x", "ch"),
+    (r"j", "g"),
+    (r"g([ei])", r"j\1"),
+    (r"ie", "ei"),
+    (r"([aeiou])r", r"\1rr"),
 )
 
 
@@ -160,6 +213,7 @@ def phonetic(rng: np.random.Generator, a: pa.Array, rate: float) -> pa.Array:
 
 # --- case, whitespace, accents, blanks ----------------------------------------------------------
 
+
 def case(rng: np.random.Generator, a: pa.Array, p_upper: float, p_lower: float = 0.0) -> pa.Array:
     """ALL CAPS (legacy systems, hand-typed forms) or all lower case (phones, hurried typists)."""
     u = rng.random(len(a))
@@ -177,6 +231,7 @@ def _spaces(rng: np.random.Generator):
         double = T.where(pc.fill_null(pc.equal(double, x), True), trail, double)  # no inner space
         out = T.pick([(kind == 0, lead), (kind == 1, trail)], double)
         return T.arr(pc.if_else(pc.is_null(x), x, out))
+
     return fn
 
 
@@ -203,8 +258,12 @@ def swap(rng: np.random.Generator, a: pa.Array, b: pa.Array, rate: float) -> tup
 
 # --- names --------------------------------------------------------------------------------------
 
+
 def _nickname_tables() -> tuple[pa.Array, np.ndarray, np.ndarray, pa.Array]:
-    keys, starts, counts, nicks = [], [], [], []
+    keys: list[str] = []
+    starts: list[int] = []
+    counts: list[int] = []
+    nicks: list[str] = []
     for ci, c in enumerate(COUNTRIES):
         for formal, options in NICKNAMES[c].items():
             keys.append(f"{ci}|{formal}")
@@ -240,15 +299,22 @@ def abbreviate_maria(rng: np.random.Generator, first: pa.Array, rate: float) -> 
     sel = rng.random(len(first)) < rate
     if not sel.any():
         return T.arr(first)
-    short = T.where(rng.random(len(first)) < 0.7, pc.replace_substring_regex(first, r"^María ", "Mª "),
-                    pc.replace_substring_regex(first, r"^María ", "M. "))
+    short = T.where(
+        rng.random(len(first)) < 0.7,
+        pc.replace_substring_regex(first, r"^María ", "Mª "),
+        pc.replace_substring_regex(first, r"^María ", "M. "),
+    )
     return T.where(sel, short, first)
 
 
 # --- email ---------------------------------------------------------------------------------------
 
+
 def _domain_typo_tables() -> tuple[pa.Array, np.ndarray, np.ndarray, pa.Array]:
-    keys, starts, counts, vals = [], [], [], []
+    keys: list[str] = []
+    starts: list[int] = []
+    counts: list[int] = []
+    vals: list[str] = []
     for dom, typos in DOMAIN_TYPOS.items():
         keys.append(dom)
         starts.append(len(vals))
@@ -260,8 +326,15 @@ def _domain_typo_tables() -> tuple[pa.Array, np.ndarray, np.ndarray, pa.Array]:
 _DOM_KEYS, _DOM_START, _DOM_COUNT, _DOM_TYPOS = _domain_typo_tables()
 
 
-def email(rng: np.random.Generator, e: pa.Array, p_upper: float, p_capital: float, p_domain_typo: float,
-          p_local_typo: float = 0.0, p_space: float = 0.0) -> tuple[pa.Array, np.ndarray]:
+def email(
+    rng: np.random.Generator,
+    e: pa.Array,
+    p_upper: float,
+    p_capital: float,
+    p_domain_typo: float,
+    p_local_typo: float = 0.0,
+    p_space: float = 0.0,
+) -> tuple[pa.Array, np.ndarray]:
     """Emails as typed: UPPER CASE, a capitalised first letter (phone keyboards), misspelt domains
     ('gmial.com', 'hotmail.con'), local-part typos, stray spaces.
 
@@ -291,6 +364,7 @@ def email(rng: np.random.Generator, e: pa.Array, p_upper: float, p_capital: floa
 
 
 # --- numbers -------------------------------------------------------------------------------------
+
 
 def digit_typo(rng: np.random.Generator, nsn: np.ndarray, length: np.ndarray, rate: float) -> np.ndarray:
     """One wrong digit in a phone number (never in its first two digits)."""

@@ -67,41 +67,147 @@ class Habits:
 
 PROFILES: dict[str, Habits] = {
     "crm": Habits(
-        typo_first=0.015, typo_last=0.015, phonetic=0.005, nickname=0.03, first_part=0.03, maria_abbrev=0.2,
-        accents=0.10, upper=0.02, lower=0.01, whitespace=0.03, swap=0.01, one_surname=0.10, hyphen=0.02,
-        conj=0.01, email_present=0.85, email_upper=0.08, email_capital=0.01, email_domain_typo=0.01,
-        email_local_typo=0.005, email_space=0.01, phone_present=0.85, phone_landline=0.35,
+        typo_first=0.015,
+        typo_last=0.015,
+        phonetic=0.005,
+        nickname=0.03,
+        first_part=0.03,
+        maria_abbrev=0.2,
+        accents=0.10,
+        upper=0.02,
+        lower=0.01,
+        whitespace=0.03,
+        swap=0.01,
+        one_surname=0.10,
+        hyphen=0.02,
+        conj=0.01,
+        email_present=0.85,
+        email_upper=0.08,
+        email_capital=0.01,
+        email_domain_typo=0.01,
+        email_local_typo=0.005,
+        email_space=0.01,
+        phone_present=0.85,
+        phone_landline=0.35,
         phone_styles={"national": 0.35, "punct": 0.2, "plain": 0.25, "intl": 0.1, "e164": 0.05, "intl00": 0.05},
-        phone_digit_typo=0.005, dob_present=0.7, dob_swap=0.01, dob_impossible=0.002, dob_1900=0.004,
-        dob_future=0.001, line1_variant=0.4, unit_variant=0.3, unit_merged=0.15, postcode_variant=0.12),
+        phone_digit_typo=0.005,
+        dob_present=0.7,
+        dob_swap=0.01,
+        dob_impossible=0.002,
+        dob_1900=0.004,
+        dob_future=0.001,
+        line1_variant=0.4,
+        unit_variant=0.3,
+        unit_merged=0.15,
+        postcode_variant=0.12,
+    ),
     "ecommerce": Habits(
-        typo_first=0.005, typo_last=0.005, nickname=0.05, first_part=0.05, maria_abbrev=0.02, accents=0.08,
-        upper=0.01, lower=0.06, whitespace=0.01, swap=0.005, one_surname=0.40, hyphen=0.02, conj=0.005,
-        email_present=1.0, email_upper=0.005, email_capital=0.01, email_domain_typo=0.003,
-        phone_present=0.9, phone_landline=0.05,
-        phone_styles={"e164": 0.35, "intl": 0.45, "national": 0.15, "plain": 0.05}, phone_digit_typo=0.002,
-        dob_present=0.5, dob_swap=0.002, line1_variant=0.15, unit_variant=0.15, unit_merged=0.2,
-        postcode_variant=0.05),
+        typo_first=0.005,
+        typo_last=0.005,
+        nickname=0.05,
+        first_part=0.05,
+        maria_abbrev=0.02,
+        accents=0.08,
+        upper=0.01,
+        lower=0.06,
+        whitespace=0.01,
+        swap=0.005,
+        one_surname=0.40,
+        hyphen=0.02,
+        conj=0.005,
+        email_present=1.0,
+        email_upper=0.005,
+        email_capital=0.01,
+        email_domain_typo=0.003,
+        phone_present=0.9,
+        phone_landline=0.05,
+        phone_styles={"e164": 0.35, "intl": 0.45, "national": 0.15, "plain": 0.05},
+        phone_digit_typo=0.002,
+        dob_present=0.5,
+        dob_swap=0.002,
+        line1_variant=0.15,
+        unit_variant=0.15,
+        unit_merged=0.2,
+        postcode_variant=0.05,
+    ),
     "web_signups": Habits(
-        typo_first=0.01, typo_last=0.01, nickname=0.06, first_part=0.06, maria_abbrev=0.02, accents=0.12,
-        upper=0.02, lower=0.10, whitespace=0.02, swap=0.01, one_surname=0.45, hyphen=0.02, conj=0.005,
-        email_present=1.0, email_upper=0.02, email_capital=0.05, email_domain_typo=0.015,
-        email_local_typo=0.005, email_space=0.01, dob_present=0.85, dob_swap=0.01, dob_impossible=0.002,
-        dob_future=0.002, postcode_variant=0.15),
+        typo_first=0.01,
+        typo_last=0.01,
+        nickname=0.06,
+        first_part=0.06,
+        maria_abbrev=0.02,
+        accents=0.12,
+        upper=0.02,
+        lower=0.10,
+        whitespace=0.02,
+        swap=0.01,
+        one_surname=0.45,
+        hyphen=0.02,
+        conj=0.005,
+        email_present=1.0,
+        email_upper=0.02,
+        email_capital=0.05,
+        email_domain_typo=0.015,
+        email_local_typo=0.005,
+        email_space=0.01,
+        dob_present=0.85,
+        dob_swap=0.01,
+        dob_impossible=0.002,
+        dob_future=0.002,
+        postcode_variant=0.15,
+    ),
     "callcentre": Habits(
-        typo_first=0.03, typo_last=0.03, phonetic=0.06, nickname=0.08, first_part=0.10, accents=0.60,
-        upper=0.10, lower=0.02, whitespace=0.03, swap=0.0, one_surname=0.55, hyphen=0.01, conj=0.01,
-        email_present=0.45, email_upper=0.10, email_domain_typo=0.03, email_local_typo=0.02,
-        phone_present=0.95, phone_landline=0.2,
-        phone_styles={"e164": 0.5, "national": 0.25, "plain": 0.15, "punct": 0.1}, phone_digit_typo=0.01,
-        postcode_variant=0.3),
+        typo_first=0.03,
+        typo_last=0.03,
+        phonetic=0.06,
+        nickname=0.08,
+        first_part=0.10,
+        accents=0.60,
+        upper=0.10,
+        lower=0.02,
+        whitespace=0.03,
+        swap=0.0,
+        one_surname=0.55,
+        hyphen=0.01,
+        conj=0.01,
+        email_present=0.45,
+        email_upper=0.10,
+        email_domain_typo=0.03,
+        email_local_typo=0.02,
+        phone_present=0.95,
+        phone_landline=0.2,
+        phone_styles={"e164": 0.5, "national": 0.25, "plain": 0.15, "punct": 0.1},
+        phone_digit_typo=0.01,
+        postcode_variant=0.3,
+    ),
     "marketing_leads": Habits(
-        typo_first=0.04, typo_last=0.04, phonetic=0.03, nickname=0.08, first_part=0.08, maria_abbrev=0.05,
-        accents=0.25, upper=0.15, lower=0.08, whitespace=0.06, one_surname=0.45, hyphen=0.02, conj=0.01,
-        email_present=0.8, email_upper=0.08, email_capital=0.05, email_domain_typo=0.05, email_local_typo=0.03,
-        email_space=0.04, phone_present=0.7, phone_landline=0.1,
+        typo_first=0.04,
+        typo_last=0.04,
+        phonetic=0.03,
+        nickname=0.08,
+        first_part=0.08,
+        maria_abbrev=0.05,
+        accents=0.25,
+        upper=0.15,
+        lower=0.08,
+        whitespace=0.06,
+        one_surname=0.45,
+        hyphen=0.02,
+        conj=0.01,
+        email_present=0.8,
+        email_upper=0.08,
+        email_capital=0.05,
+        email_domain_typo=0.05,
+        email_local_typo=0.03,
+        email_space=0.04,
+        phone_present=0.7,
+        phone_landline=0.1,
         phone_styles={"national": 0.35, "punct": 0.2, "plain": 0.15, "intl": 0.15, "intl00": 0.05, "e164": 0.1},
-        phone_digit_typo=0.02, dob_present=0.6, dob_swap=0.03, dob_impossible=0.01),
+        phone_digit_typo=0.02,
+        dob_present=0.6,
+        dob_swap=0.03,
+        dob_impossible=0.01,
+    ),
 }
 
 
@@ -130,8 +236,16 @@ class Ctx:
         return stream(self.seed, name)
 
 
-def members(rng: np.random.Generator, pop: Population, rate: float, min_age: int = 18, max_age: int = 120,
-            young: float = 1.0, old: float = 1.0, need_email: bool = False) -> np.ndarray:
+def members(
+    rng: np.random.Generator,
+    pop: Population,
+    rate: float,
+    min_age: int = 18,
+    max_age: int = 120,
+    young: float = 1.0,
+    old: float = 1.0,
+    need_email: bool = False,
+) -> np.ndarray:
     """Persons in a source: `rate` of the eligible adults on average, tilted by age.
 
     young/old multiply the odds of people under 35 / over 60, then the rates are renormalised
@@ -162,14 +276,20 @@ def surname_as_written(rng: np.random.Generator, pop: Population, persons: np.nd
     conj = has2 & ~one & ~hyph & (u < h.one_surname + h.hyphen + h.conj)
     last_only = rng.random(k) < 0.8  # Portuguese/Brazilians usually keep the last (father's) surname
     word = T.where(ptbr, " e ", " y ")
-    return T.pick([
-        (one & ptbr & last_only, s2), (one, s1),
-        (hyph, T.cat(s1, "-", s2)), (conj, T.cat(s1, word, s2)),
-    ], T.cat_skip(s1, s2, sep=" "))
+    return T.pick(
+        [
+            (one & ptbr & last_only, s2),
+            (one, s1),
+            (hyph, T.cat(s1, "-", s2)),
+            (conj, T.cat(s1, word, s2)),
+        ],
+        T.cat_skip(s1, s2, sep=" "),
+    )
 
 
-def names(rng: np.random.Generator, pop: Population, persons: np.ndarray, h: Habits,
-          caps: np.ndarray | None = None) -> tuple[pa.Array, pa.Array, np.ndarray]:
+def names(
+    rng: np.random.Generator, pop: Population, persons: np.ndarray, h: Habits, caps: np.ndarray | None = None
+) -> tuple[pa.Array, pa.Array, np.ndarray]:
     """(first, last, swapped) as written by a source with habits h; caps forces rows to upper case."""
     c = pop.country[persons]
     first = T.take(pop.first_name, persons)
@@ -213,19 +333,20 @@ def salutation(rng: np.random.Generator, pop: Population, persons: np.ndarray) -
     return out
 
 
-def email(rng: np.random.Generator, ctx: Ctx, persons: np.ndarray, at: np.ndarray, h: Habits
-          ) -> tuple[pa.Array, np.ndarray]:
+def email(
+    rng: np.random.Generator, ctx: Ctx, persons: np.ndarray, at: np.ndarray, h: Habits
+) -> tuple[pa.Array, np.ndarray]:
     """The email a person gave at the record's date, as typed; logged for the suppression files."""
     e = ctx.pop.email_at(persons, at)
     e = N.blank(rng, e, 1 - h.email_present)
-    e, broken = N.email(rng, e, h.email_upper, h.email_capital, h.email_domain_typo, h.email_local_typo,
-                        h.email_space)
+    e, broken = N.email(rng, e, h.email_upper, h.email_capital, h.email_domain_typo, h.email_local_typo, h.email_space)
     ctx.ledger.emails.append((e, persons, at, broken))
     return e, broken
 
 
-def phone(rng: np.random.Generator, pop: Population, persons: np.ndarray, h: Habits,
-          styles: dict[str, float] | None = None) -> pa.Array:
+def phone(
+    rng: np.random.Generator, pop: Population, persons: np.ndarray, h: Habits, styles: dict[str, float] | None = None
+) -> pa.Array:
     """A phone per record: the mobile, or the household landline, in the source's styles."""
     mob = pop.mobile[persons]
     land = pop.landline[persons]
@@ -239,8 +360,9 @@ def phone(rng: np.random.Generator, pop: Population, persons: np.ndarray, h: Hab
     return phones.render(rng, nsn, key.astype(np.int64), styles or h.phone_styles, present=present)
 
 
-def dob_fields(rng: np.random.Generator, dob: np.ndarray, h: Habits, at: np.ndarray | None = None
-               ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def dob_fields(
+    rng: np.random.Generator, dob: np.ndarray, h: Habits, at: np.ndarray | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Birth-date fields with the source's mistakes; also the mask of records that have one."""
     f = T.ymd(dob)
     n = len(dob)
@@ -272,13 +394,23 @@ def country_text(rng: np.random.Generator, country: np.ndarray, p_code: float) -
     names_ = np.flatnonzero(rng.random(len(country)) >= p_code)
     if not len(names_):
         return codes
-    pool = Pool({ci: (COUNTRY_NAMES[c], np.array([3.0] + [1.0] * (len(COUNTRY_NAMES[c]) - 1)))
-                 for ci, c in enumerate(COUNTRIES)})
+    pool = Pool(
+        {
+            ci: (COUNTRY_NAMES[c], np.array([3.0] + [1.0] * (len(COUNTRY_NAMES[c]) - 1)))
+            for ci, c in enumerate(COUNTRIES)
+        }
+    )
     return N.patch(codes, names_, pool.take(pool.draw(rng, country[names_].astype(np.int64))))
 
 
-def national_id(rng: np.random.Generator, pop: Population, persons: np.ndarray, present_by_country: dict[str, float],
-                p_format: float, p_typo: float) -> pa.Array:
+def national_id(
+    rng: np.random.Generator,
+    pop: Population,
+    persons: np.ndarray,
+    present_by_country: dict[str, float],
+    p_format: float,
+    p_typo: float,
+) -> pa.Array:
     """National ids as a source stores them: sometimes formatted ('123.456.789-09', '12345678-Z',
     'QQ 12 34 56 C'), occasionally with a wrong digit (which then fails its checksum)."""
     c = pop.country[persons]
@@ -304,8 +436,14 @@ def national_id(rng: np.random.Generator, pop: Population, persons: np.ndarray, 
     return T.null_if(~present, out)
 
 
-def full_name(rng: np.random.Generator, pop, person: np.ndarray, first: pa.Array, last: pa.Array,
-              formats: tuple[tuple[float, str], ...]) -> pa.Array:
+def full_name(
+    rng: np.random.Generator,
+    pop,
+    person: np.ndarray,
+    first: pa.Array,
+    last: pa.Array,
+    formats: tuple[tuple[float, str], ...],
+) -> pa.Array:
     """One name field from first/last in a mix of layouts ('First Last', 'LAST, First', ...)."""
     n = len(person)
     w = np.array([f[0] for f in formats], dtype=float)
@@ -316,8 +454,11 @@ def full_name(rng: np.random.Generator, pop, person: np.ndarray, first: pa.Array
         sel = np.flatnonzero(which == i)
         if not len(sel):
             continue
-        sub = {"first": T.arr(first.take(pa.array(sel))), "last": T.arr(last.take(pa.array(sel))),
-               "title": T.arr(title.take(pa.array(sel)))}
+        sub = {
+            "first": T.arr(first.take(pa.array(sel))),
+            "last": T.arr(last.take(pa.array(sel))),
+            "title": T.arr(title.take(pa.array(sel))),
+        }
         sub["LAST"] = T.arr(pc.utf8_upper(sub["last"]))
         sub["FIRST"] = T.arr(pc.utf8_upper(sub["first"]))
         parts.append((sel, T.tokens(fmt, sub)))

@@ -24,7 +24,7 @@ from . import addresses as A
 from . import ids, phones
 from . import text as T
 from .clock import DAY, YEAR, Clock
-from .pools import (COUNTRIES, COUNTRY_WEIGHTS, EMAIL_DOMAINS, OLD_EMAIL_DOMAINS, first_names, surnames)
+from .pools import COUNTRIES, COUNTRY_WEIGHTS, EMAIL_DOMAINS, OLD_EMAIL_DOMAINS, first_names, surnames
 from .rng import Pool, stream
 
 ROLES = ("head", "partner", "child", "adult_child", "flatmate")
@@ -143,8 +143,15 @@ def build(seed: int, n: int, clock: Clock) -> Population:
     age = np.zeros(n, np.int64)
     head_ages = np.select(
         [htype == 0, htype == 1, htype == 2, htype == 3, htype == 4, htype == 5],
-        [_norm_age(rng, 46, 18, 18, 90, h), _norm_age(rng, 48, 16, 19, 90, h), _norm_age(rng, 40, 6, 24, 58, h),
-         _norm_age(rng, 38, 7, 22, 58, h), _norm_age(rng, 27, 5, 18, 45, h), _norm_age(rng, 58, 7, 42, 85, h)])
+        [
+            _norm_age(rng, 46, 18, 18, 90, h),
+            _norm_age(rng, 48, 16, 19, 90, h),
+            _norm_age(rng, 40, 6, 24, 58, h),
+            _norm_age(rng, 38, 7, 22, 58, h),
+            _norm_age(rng, 27, 5, 18, 45, h),
+            _norm_age(rng, 58, 7, 42, 85, h),
+        ],
+    )
     age[:] = head_ages[hh]
     age[partner] = np.clip(age[partner] + np.rint(rng.normal(0, 3.5, int(partner.sum()))).astype(np.int64), 18, 90)
     flat = role == FLATMATE
@@ -249,16 +256,42 @@ def build(seed: int, n: int, clock: Clock) -> Population:
 
     # emails
     erng = stream(seed, "emails")
-    email, old_email, changed_at = _emails(erng, clock, country, first, s1, s2, first_pool, surname_pool, dob, age,
-                                           hh, role, start)
+    email, old_email, changed_at = _emails(
+        erng, clock, country, first, s1, s2, first_pool, surname_pool, dob, age, hh, role, start
+    )
 
     return Population(
-        n=n, household=hh, role=role, country=country, female=female, dob=dob, age=age, first_name=first_name,
-        surname1=sur1, surname2=sur2, last_name=last_name, twin=twin, namesake_of=namesake_of, email=email,
-        old_email=old_email, email_changed_at=changed_at, mobile=mob, mobile_key=mob_key, national_id=nat,
-        addr=hh_addr[hh], old_addr=hh_old[hh], moved_at=hh_moved_at[hh], landline=land[hh],
-        landline_key=land_key[hh], hh_type=htype, hh_country=hh_country, addresses=addrs,
-        first_pool=first_pool, surname_pool=surname_pool, extra_addr=extra_addr)
+        n=n,
+        household=hh,
+        role=role,
+        country=country,
+        female=female,
+        dob=dob,
+        age=age,
+        first_name=first_name,
+        surname1=sur1,
+        surname2=sur2,
+        last_name=last_name,
+        twin=twin,
+        namesake_of=namesake_of,
+        email=email,
+        old_email=old_email,
+        email_changed_at=changed_at,
+        mobile=mob,
+        mobile_key=mob_key,
+        national_id=nat,
+        addr=hh_addr[hh],
+        old_addr=hh_old[hh],
+        moved_at=hh_moved_at[hh],
+        landline=land[hh],
+        landline_key=land_key[hh],
+        hh_type=htype,
+        hh_country=hh_country,
+        addresses=addrs,
+        first_pool=first_pool,
+        surname_pool=surname_pool,
+        extra_addr=extra_addr,
+    )
 
 
 def _area_code(country: np.ndarray, prefix: np.ndarray) -> np.ndarray:
@@ -349,8 +382,14 @@ def _family_surnames(rng, s1, s2, hh, pos, role, female, country, start, size, h
     return s1, s2
 
 
-def _national_ids(rng: np.random.Generator, country: np.ndarray, surname: pa.Array, first: pa.Array,
-                  dob: np.ndarray, female: np.ndarray) -> pa.Array:
+def _national_ids(
+    rng: np.random.Generator,
+    country: np.ndarray,
+    surname: pa.Array,
+    first: pa.Array,
+    dob: np.ndarray,
+    female: np.ndarray,
+) -> pa.Array:
     """Each person's identity/tax number in their country's format."""
     n = len(country)
     parts: list[tuple[np.ndarray, pa.Array]] = []
@@ -362,8 +401,9 @@ def _national_ids(rng: np.random.Generator, country: np.ndarray, surname: pa.Arr
         if c == "ES":
             v = ids.dni(rng, k)
         elif c == "IT":
-            v = ids.codice_fiscale(rng, T.arr(surname.take(pa.array(idx))), T.arr(first.take(pa.array(idx))),
-                                   dob[idx], female[idx])
+            v = ids.codice_fiscale(
+                rng, T.arr(surname.take(pa.array(idx))), T.arr(first.take(pa.array(idx))), dob[idx], female[idx]
+            )
         elif c == "PT":
             v = ids.nif(rng, k)
         elif c == "BR":
@@ -383,13 +423,23 @@ def _national_ids(rng: np.random.Generator, country: np.ndarray, surname: pa.Arr
 # (weight, pattern): f first name, l the surname people go by, dm '.' + the other surname (if any),
 # i initial, yy/yyyy birth year, r a random number
 EMAIL_PATTERNS = (
-    (24, "{f}.{l}"), (14, "{f}{l}"), (5, "{f}_{l}"), (10, "{i}{l}"), (9, "{f}.{l}{yy}"), (9, "{f}{l}{r}"),
-    (5, "{l}.{f}"), (8, "{f}.{l}{dm}"), (7, "{f}{yyyy}"), (4, "{f}{r}"), (5, "{i}.{l}{r}"),
+    (24, "{f}.{l}"),
+    (14, "{f}{l}"),
+    (5, "{f}_{l}"),
+    (10, "{i}{l}"),
+    (9, "{f}.{l}{yy}"),
+    (9, "{f}{l}{r}"),
+    (5, "{l}.{f}"),
+    (8, "{f}.{l}{dm}"),
+    (7, "{f}{yyyy}"),
+    (4, "{f}{r}"),
+    (5, "{i}.{l}{r}"),
 )
 
 
-def _local_parts(rng: np.random.Generator, tokens: dict[str, pa.Array], dob: np.ndarray,
-                 country: np.ndarray) -> pa.Array:
+def _local_parts(
+    rng: np.random.Generator, tokens: dict[str, pa.Array], dob: np.ndarray, country: np.ndarray
+) -> pa.Array:
     """Email local parts built from names, one pattern per person.
 
     tokens holds per-person ASCII forms: 'full' and 'first' (first word) of the first name, 's1'
@@ -408,8 +458,12 @@ def _local_parts(rng: np.random.Generator, tokens: dict[str, pa.Array], dob: np.
     dm = T.where(has2, T.cat(".", other), "")
     year = T.ymd(dob)["Y"]
     comps = {
-        "f": f, "l": lname, "dm": dm, "i": T.arr(pc.utf8_slice_codeunits(f, 0, 1)),
-        "yy": T.int_str(year % 100, 2), "yyyy": T.int_str(year),
+        "f": f,
+        "l": lname,
+        "dm": dm,
+        "i": T.arr(pc.utf8_slice_codeunits(f, 0, 1)),
+        "yy": T.int_str(year % 100, 2),
+        "yyyy": T.int_str(year),
         "r": T.int_str(rng.integers(1, 1000, size=n)),
     }
     w = np.array([p[0] for p in EMAIL_PATTERNS], dtype=float)
@@ -445,7 +499,7 @@ def _dedupe_emails(rng: np.random.Generator, email: pa.Array, taken: pa.Array | 
         _, first = np.unique(codes, return_index=True)
         is_first = np.zeros(len(both), bool)
         is_first[first] = True
-        dup = (~is_first & (codes >= 0))[len(both) - k:]
+        dup = (~is_first & (codes >= 0))[len(both) - k :]
         if not dup.any():
             return email
         digits = T.int_str(rng.integers(1, 10_000, size=len(email)))
@@ -455,23 +509,42 @@ def _dedupe_emails(rng: np.random.Generator, email: pa.Array, taken: pa.Array | 
     raise RuntimeError("could not make emails unique")
 
 
-def _emails(rng: np.random.Generator, clock: Clock, country: np.ndarray, first: np.ndarray, s1: np.ndarray,
-            s2: np.ndarray, first_pool: Pool, surname_pool: Pool, dob: np.ndarray, age: np.ndarray, hh: np.ndarray,
-            role: np.ndarray, start: np.ndarray):
+def _emails(
+    rng: np.random.Generator,
+    clock: Clock,
+    country: np.ndarray,
+    first: np.ndarray,
+    s1: np.ndarray,
+    s2: np.ndarray,
+    first_pool: Pool,
+    surname_pool: Pool,
+    dob: np.ndarray,
+    age: np.ndarray,
+    hh: np.ndarray,
+    role: np.ndarray,
+    start: np.ndarray,
+):
     """Current email (most adults), a dead old one for changers, a few shared family emails."""
     n = len(country)
     p_has = np.where(age >= 18, np.where(age > 75, 0.7, 0.95), np.where(age >= 13, 0.6, 0.0))
     has = rng.random(n) < p_has
-    dom_pool = Pool({ci: (tuple(d for d, _ in EMAIL_DOMAINS[c]), np.array([w for _, w in EMAIL_DOMAINS[c]]))
-                     for ci, c in enumerate(COUNTRIES)})
-    old_pool = Pool({ci: (OLD_EMAIL_DOMAINS[c], np.ones(len(OLD_EMAIL_DOMAINS[c])))
-                     for ci, c in enumerate(COUNTRIES)})
+    dom_pool = Pool(
+        {
+            ci: (tuple(d for d, _ in EMAIL_DOMAINS[c]), np.array([w for _, w in EMAIL_DOMAINS[c]]))
+            for ci, c in enumerate(COUNTRIES)
+        }
+    )
+    old_pool = Pool({ci: (OLD_EMAIL_DOMAINS[c], np.ones(len(OLD_EMAIL_DOMAINS[c]))) for ci, c in enumerate(COUNTRIES)})
     # ASCII forms are computed once per distinct pool name, then taken per person
     ascii_first = T.ascii_token(first_pool.values)
     ascii_first1 = T.ascii_token(T.first_token(first_pool.values))
     ascii_sur = T.ascii_token(surname_pool.values)
-    tokens = {"full": T.take(ascii_first, first), "first": T.take(ascii_first1, first),
-              "s1": T.take(ascii_sur, s1), "s2": T.arr(pc.fill_null(T.take(ascii_sur, s2), ""))}
+    tokens = {
+        "full": T.take(ascii_first, first),
+        "first": T.take(ascii_first1, first),
+        "s1": T.take(ascii_sur, s1),
+        "s2": T.arr(pc.fill_null(T.take(ascii_sur, s2), "")),
+    }
     local = _local_parts(rng, tokens, dob, country)
     email = T.cat(local, "@", dom_pool.take(dom_pool.draw(rng, country.astype(np.int64))))
     email = T.null_if(~has, email)

@@ -43,6 +43,7 @@ def build(ctx: P.Ctx) -> None:
     pop, clock = ctx.pop, ctx.clock
     last_sale = clock.at(0) - 1  # the nightly export covers sales up to midnight
     store_ids, s_country, s_city, s_weight = _stores(rng)
+    assert ctx.ledger.loyalty is not None, "the CRM (which issues the cards) is generated before the POS"
     cards, person, issued = ctx.ledger.loyalty
     nc = len(cards)
     # card activity: many cards are dormant, a few are used often
@@ -94,8 +95,16 @@ def build(ctx: P.Ctx) -> None:
     seq[order2] = np.arange(total) - start + 1
     f = T.ts_fields(at)
     receipt = T.cat(T.int_str(store + 1, 3), "-", T.fmt_fields(f, "%y%m%d"), "-", T.int_str(seq, 4))
-    cols = [T.arr(store_ids.take(pa.array(store))), receipt, T.fmt_fields(f, "%Y-%m-%d %H:%M:%S"), amount, currency,
-            pa.array([c[0] for c in PRODUCT_CATEGORIES]).take(pa.array(cat)), card_ref, promo]
+    cols = [
+        T.arr(store_ids.take(pa.array(store))),
+        receipt,
+        T.fmt_fields(f, "%Y-%m-%d %H:%M:%S"),
+        amount,
+        currency,
+        pa.array([c[0] for c in PRODUCT_CATEGORIES]).take(pa.array(cat)),
+        card_ref,
+        promo,
+    ]
     lines = W.csv_lines([T.arr(c.take(pa.array(order))) for c in cols], ",")
     W.write_text(ctx.out / POS.path, W.header_line(HEADER), lines)
     ctx.ledger.files[POS.path] = len(lines)

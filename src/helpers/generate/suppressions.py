@@ -60,12 +60,40 @@ def _used_emails(ctx: P.Ctx) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarr
 
 
 def _outsider_emails(rng: np.random.Generator, k: int) -> pa.Array:
-    words = pa.array(["info", "contact", "sales", "hello", "admin", "jsmith", "mrossi", "aferreira", "lgarcia",
-                      "office", "bookings", "test"])
-    doms = pa.array(["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "example.org", "empresa.es",
-                     "azienda.it", "company.co.uk"])
-    return T.cat(words.take(pa.array(rng.integers(0, len(words), k))), T.int_str(rng.integers(1, 10_000, k)), "@",
-                 doms.take(pa.array(rng.integers(0, len(doms), k))))
+    words = pa.array(
+        [
+            "info",
+            "contact",
+            "sales",
+            "hello",
+            "admin",
+            "jsmith",
+            "mrossi",
+            "aferreira",
+            "lgarcia",
+            "office",
+            "bookings",
+            "test",
+        ]
+    )
+    doms = pa.array(
+        [
+            "gmail.com",
+            "yahoo.com",
+            "hotmail.com",
+            "outlook.com",
+            "example.org",
+            "empresa.es",
+            "azienda.it",
+            "company.co.uk",
+        ]
+    )
+    return T.cat(
+        words.take(pa.array(rng.integers(0, len(words), k))),
+        T.int_str(rng.integers(1, 10_000, k)),
+        "@",
+        doms.take(pa.array(rng.integers(0, len(doms), k))),
+    )
 
 
 def _email_files(ctx: P.Ctx) -> None:
@@ -98,8 +126,7 @@ def _email_files(ctx: P.Ctx) -> None:
     d_broken = broken[distinct_idx]
     d_at = at[distinct_idx]
     old = pop.old_email
-    is_old = pc.fill_null(pc.equal(d_email, pc.utf8_lower(T.take(old, d_person))), False).to_numpy(
-        zero_copy_only=False)
+    is_old = pc.fill_null(pc.equal(d_email, pc.utf8_lower(T.take(old, d_person))), False).to_numpy(zero_copy_only=False)
     hard_old = is_old & (rng.random(len(d_email)) < HARD_BOUNCE_OLD)
     hard_typo = d_broken & ~is_old & (rng.random(len(d_email)) < HARD_BOUNCE_TYPO)
     hard = hard_old | hard_typo
@@ -116,8 +143,9 @@ def _email_files(ctx: P.Ctx) -> None:
     b_type = pa.array(["Hard"] * len(h_idx) + ["Soft"] * len(s_idx))
     b_at = np.concatenate([hard_at[h_idx], soft_at])
     order = np.argsort(b_at, kind="stable")
-    lines = W.csv_lines([T.arr(b_email.take(pa.array(order))), T.arr(b_type.take(pa.array(order))),
-                         T.fmt_ts(b_at[order], ISO_TS)])
+    lines = W.csv_lines(
+        [T.arr(b_email.take(pa.array(order))), T.arr(b_type.take(pa.array(order))), T.fmt_ts(b_at[order], ISO_TS)]
+    )
     W.write_text(ctx.out / BOUNCES.path, W.header_line(["email", "bounce_type", "bounced_at"]), lines)
     ctx.ledger.files[BOUNCES.path] = len(lines)
 
@@ -135,8 +163,11 @@ def _do_not_call(ctx: P.Ctx) -> None:
     k = int(len(nsn) * DNC_OUTSIDER_SHARE / (1 - DNC_OUTSIDER_SHARE)) + 1
     c_out = rng.choice(len(COUNTRIES), size=k, p=[0.25, 0.15, 0.10, 0.15, 0.15, 0.20])
     area = np.array(["11", "21", "31", "41", "51", "61", "71", "81", "85", "92"])[rng.integers(0, 10, k)]
-    area = np.where(c_out == COUNTRIES.index("US"), np.array(["212", "415", "312", "617", "305", "206"])[
-        rng.integers(0, 6, k)], area)
+    area = np.where(
+        c_out == COUNTRIES.index("US"),
+        np.array(["212", "415", "312", "617", "305", "206"])[rng.integers(0, 6, k)],
+        area,
+    )
     o_nsn, o_key = phones.mobiles(rng, c_out, area)
     nsn = np.concatenate([nsn, o_nsn])
     key = np.concatenate([key, o_key.astype(np.int64)])
@@ -185,9 +216,11 @@ def _mail_preference(ctx: P.Ctx) -> None:
     order = np.argsort(registered, kind="stable")
     cols = [first, last, line, postcode, town, country, T.fmt_ts(registered, "%Y-%m-%d")]
     lines = W.csv_lines([T.arr(c.take(pa.array(order))) for c in cols])
-    W.write_text(ctx.out / MAIL_PREFERENCE.path,
-                 W.header_line(["first_name", "surname", "address", "postcode", "town", "country", "registered_on"]),
-                 lines)
+    W.write_text(
+        ctx.out / MAIL_PREFERENCE.path,
+        W.header_line(["first_name", "surname", "address", "postcode", "town", "country", "registered_on"]),
+        lines,
+    )
     ctx.ledger.files[MAIL_PREFERENCE.path] = len(lines)
 
 
@@ -203,14 +236,37 @@ def _address_changes(ctx: P.Ctx) -> None:
     old, new = pop.old_addr[who], pop.addr[who]
     new1, new2 = A.render(a, new, rng, 0.1, 0.1, 0.0)
     cc = pa.array(list(COUNTRIES))
-    cols = [first, last, _one_line(a, old, rng, 0.1), A.render_postcode(a, old, rng, 0.0),
-            T.arr(a.city_name.take(pa.array(old))), T.arr(cc.take(pa.array(a.country[old].astype(np.int64)))),
-            new1, new2, T.arr(a.city_name.take(pa.array(new))), T.arr(a.region.take(pa.array(new))),
-            A.render_postcode(a, new, rng, 0.0), T.arr(cc.take(pa.array(a.country[new].astype(np.int64)))),
-            T.fmt_ts(pop.moved_at[who], "%Y-%m-%d")]
+    cols = [
+        first,
+        last,
+        _one_line(a, old, rng, 0.1),
+        A.render_postcode(a, old, rng, 0.0),
+        T.arr(a.city_name.take(pa.array(old))),
+        T.arr(cc.take(pa.array(a.country[old].astype(np.int64)))),
+        new1,
+        new2,
+        T.arr(a.city_name.take(pa.array(new))),
+        T.arr(a.region.take(pa.array(new))),
+        A.render_postcode(a, new, rng, 0.0),
+        T.arr(cc.take(pa.array(a.country[new].astype(np.int64)))),
+        T.fmt_ts(pop.moved_at[who], "%Y-%m-%d"),
+    ]
     order = np.argsort(pop.moved_at[who], kind="stable")
     lines = W.csv_lines([T.arr(c.take(pa.array(order))) for c in cols])
-    header = ["first_name", "last_name", "old_address", "old_postcode", "old_city", "old_country", "new_address",
-              "new_address2", "new_city", "new_region", "new_postcode", "new_country", "effective_date"]
+    header = [
+        "first_name",
+        "last_name",
+        "old_address",
+        "old_postcode",
+        "old_city",
+        "old_country",
+        "new_address",
+        "new_address2",
+        "new_city",
+        "new_region",
+        "new_postcode",
+        "new_country",
+        "effective_date",
+    ]
     W.write_text(ctx.out / ADDRESS_CHANGES.path, W.header_line(header), lines)
     ctx.ledger.files[ADDRESS_CHANGES.path] = len(lines)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 ZERO = ord("0")
-StrLike = pa.Array | pa.ChunkedArray | str | None
+StrLike: TypeAlias = pa.Array | pa.ChunkedArray | str | None
 
 
 def arr(x) -> pa.Array:
@@ -102,6 +103,7 @@ def first_token(a: pa.Array) -> pa.Array:
 # Fixed-width code-point arrays
 # ---------------------------------------------------------------------------------------------
 
+
 def to_codes(a: pa.Array | np.ndarray, extra: int = 0) -> np.ndarray:
     """Strings -> (n, width) uint32 code points (0-padded); nulls become empty rows."""
     if isinstance(a, (pa.Array, pa.ChunkedArray)):
@@ -153,7 +155,7 @@ def fmt_fields(fields: dict[str, np.ndarray], pattern: str) -> pa.Array:
     unpadded = False
     pos = 0
     for m in _TOKEN.finditer(pattern):
-        lit = pattern[pos:m.start()]
+        lit = pattern[pos : m.start()]
         if lit:
             pieces.append(np.broadcast_to(np.frombuffer(lit.encode("utf-32-le"), dtype=np.uint32), (n, len(lit))))
         tok = m.group(2)
@@ -206,9 +208,9 @@ def base_codes(x: np.ndarray, width: int, alphabet: str) -> np.ndarray:
     """Non-negative integers -> (n, width) code points in the given alphabet's base."""
     x = np.asarray(x, dtype=np.int64)
     b = len(alphabet)
-    if b ** width >= 2 ** 62:
+    if b**width >= 2**62:
         raise ValueError("base_codes: width too large for int64")
-    pw = np.array([b ** k for k in range(width - 1, -1, -1)], dtype=np.int64)
+    pw = np.array([b**k for k in range(width - 1, -1, -1)], dtype=np.int64)
     table = np.frombuffer(alphabet.encode("utf-32-le"), dtype=np.uint32)
     return table[(x[:, None] // pw) % b]
 
@@ -245,8 +247,8 @@ def tokens(fmt: str, comps: dict[str, pa.Array]) -> pa.Array:
     pieces: list = []
     pos = 0
     for m in _FIELD.finditer(fmt):
-        if fmt[pos:m.start()]:
-            pieces.append(fmt[pos:m.start()])
+        if fmt[pos : m.start()]:
+            pieces.append(fmt[pos : m.start()])
         pieces.append(comps[m.group(1)])
         pos = m.end()
     if fmt[pos:]:

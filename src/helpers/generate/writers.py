@@ -69,8 +69,14 @@ def join_lines(lines: pa.Array, newline: str = "\n") -> str:
     return full.buffers()[2].to_pybytes()[start:end].decode("utf-8")
 
 
-def write_text(path: Path, header: str | None, lines: pa.Array, encoding: str = "utf-8", newline: str = "\n",
-               bad_byte_markers: bool = False) -> None:
+def write_text(
+    path: Path,
+    header: str | None,
+    lines: pa.Array,
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    bad_byte_markers: bool = False,
+) -> None:
     """Write a header and lines. With cp1252, characters it cannot hold become '?', like a legacy
     export would; marker characters become deliberately undecodable bytes."""
     body = (header + newline if header is not None else "") + join_lines(lines, newline)
@@ -82,6 +88,7 @@ def write_text(path: Path, header: str | None, lines: pa.Array, encoding: str = 
 
 
 # --- JSON --------------------------------------------------------------------------------------
+
 
 def json_str(a: pa.Array) -> pa.Array:
     """JSON string literals ("..." with escapes), null for nulls."""
@@ -119,15 +126,24 @@ def json_object(fields: list[tuple[str, pa.Array]]) -> pa.Array:
 
 # --- Excel -------------------------------------------------------------------------------------
 
-def write_xlsx(path: Path, sheet: str, header: list[str], columns: list[list], cell_formats: list[list] | None,
-               created: dt.datetime) -> None:
+
+def write_xlsx(
+    path: Path,
+    sheet: str,
+    header: list[str],
+    columns: list[list],
+    cell_formats: list[list] | None,
+    created: dt.datetime,
+) -> None:
     """A hand-made-looking workbook. Values are str, float or None; cell_formats (parallel lists)
     name a format per cell ('date' or None). The document creation time is pinned so the
     file is byte-identical on rerun (xlsxwriter otherwise stamps the wall clock)."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": False, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": False, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     wb.set_properties({"created": created, "author": "Events team", "title": "Leads"})
     fmt = {"date": wb.add_format({"num_format": "dd/mm/yyyy"}), "bold": wb.add_format({"bold": True})}
     ws = wb.add_worksheet(sheet)

@@ -14,9 +14,20 @@ import pandas as pd
 from helpers.clean.distinct import known_good
 from helpers.golden.survivorship import FIELD_COLUMNS, Group, choose, distinct_lists, recency, unverified, usable
 
-
-NEEDED = ["record_key", "source", "extracted_at", "record_updated_at_std", "record_updated_at_valid", "signup_date_std",
-          "signup_date_valid", "email_valid", "phone_valid", "date_of_birth_valid", "national_id_valid", "address_valid"]
+NEEDED = [
+    "record_key",
+    "source",
+    "extracted_at",
+    "record_updated_at_std",
+    "record_updated_at_valid",
+    "signup_date_std",
+    "signup_date_valid",
+    "email_valid",
+    "phone_valid",
+    "date_of_birth_valid",
+    "national_id_valid",
+    "address_valid",
+]
 
 
 def linked_records(clean: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.clean.distinct import known_good, not_known_bad, unknown
-from helpers.config_file import read_yaml
+from helpers.config_file import read_checked
+from helpers.settings import ANY, ConfigError, Each
 
 RULES = ("source_priority", "most_recent", "most_frequent", "most_complete")
 
@@ -63,8 +64,16 @@ VALIDITY: dict[str, str] = {
 }
 
 
-class SurvivorshipError(ValueError):
-    pass
+class SurvivorshipError(ConfigError):
+    """config/survivorship.yaml cannot be used; `problems` names each key."""
+
+
+# The keys config/survivorship.yaml may hold: a misspelt `source_prority:` would otherwise leave
+# the trust order empty and silently change every golden name.
+SCHEMA = {
+    "source_priority": ANY,
+    "groups": Each({"rule": ANY, "fields": ANY, "sources": ANY}),
+}
 
 
 @dataclass
@@ -78,11 +87,18 @@ class Group:
 def load_rules(path: str | Path) -> list[Group]:
     """Read `config/survivorship.yaml`; every problem is reported at once."""
     path = Path(path)
-    doc = read_yaml(path, "survivorship rules", SurvivorshipError)
-    default_sources = list(doc.get("source_priority") or [])
-    problems, groups, seen = [], [], set()
-    for name, spec in (doc.get("groups") or {}).items():
-        spec = spec or {}
+    doc, problems = read_checked(path, "survivorship rules", SurvivorshipError, SCHEMA)
+    default_sources = doc.get("source_priority") or []
+    if not isinstance(default_sources, list):
+        problems.append(f"source_priority: {default_sources!r} must be a list of source names, most trusted first")
+        default_sources = []
+    group_specs = doc.get("groups") or {}
+    if not isinstance(group_specs, dict):
+        problems.append("groups: expected a mapping of group name to {rule, fields}")
+        group_specs = {}
+    groups, seen = [], set()
+    for name, spec in group_specs.items():
+        spec = spec if isinstance(spec, dict) else {}
         if spec.get("rule") not in RULES:
             problems.append(f"groups.{name}: rule {spec.get('rule')!r} is not one of {', '.join(RULES)}")
         fields = list(spec.get("fields") or [])
@@ -94,11 +110,17 @@ def load_rules(path: str | Path) -> list[Group]:
             if f in seen:
                 problems.append(f"groups.{name}: {f!r} already belongs to another group")
             seen.add(f)
-        groups.append(Group(name, spec.get("rule"), fields, list(spec.get("sources") or default_sources)))
+        sources = list(spec.get("sources") or default_sources)
+        if spec.get("rule") == "source_priority" and not sources:
+            problems.append(
+                f"groups.{name}: rule source_priority needs an order of trust: give the group "
+                "`sources:` or a top-level `source_priority:` list"
+            )
+        groups.append(Group(name, str(spec.get("rule") or ""), fields, sources))
     if not groups:
         problems.append("groups: at least one group is needed")
     if problems:
-        raise SurvivorshipError(f"{path}: the survivorship rules have problems:\n  - " + "\n  - ".join(problems))
+        raise SurvivorshipError(problems, path, "survivorship rules")
     return groups
 
 

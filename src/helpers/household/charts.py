@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.charts import readable
+
 from .traits import composition_counts
 
 
@@ -36,7 +38,7 @@ def move_outcomes(log: pd.DataFrame) -> plt.Figure:
     """What happened to each change-of-address request."""
     counts = log["status"].value_counts().sort_values()
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(counts) + 1.2))
-    ax.barh(counts.index, counts.to_numpy(), color="#0969da")
+    ax.barh([readable(s) for s in counts.index], counts.to_numpy(), color="#0969da")
     for y, v in enumerate(counts.to_numpy()):
         ax.text(v, y, f" {v:,}", va="center", fontsize=8)
     ax.set_title("Change-of-address requests by outcome")

@@ -106,12 +106,24 @@ def _name_tokens(people: pd.DataFrame, rules: HouseholdRules) -> pd.DataFrame:
     place = people[["places"]].assign(pos=np.arange(len(people))).explode("places").dropna()
     pos = place["pos"].to_numpy(dtype=np.int64)
     where = place["places"].to_numpy(dtype=object)
-    whole = people["first_name_key"].astype(object) + " " + people["surname_1_key"].astype(object) \
-        if "first_name_key" in people.columns else people["surname_1_key"].where(False)
+    whole = (
+        people["first_name_key"].astype(object) + " " + people["surname_1_key"].astype(object)
+        if "first_name_key" in people.columns
+        else people["surname_1_key"].where(False)
+    )
     parts = []
     for values, kind, weight in ((people["surname_1_key"], "s", 1), (people["surname_2_key"], "s", 1), (whole, "n", 2)):
-        parts.append(pd.DataFrame({"pos": pos, "place": where, "kind": kind,
-                                   "value": values.to_numpy(dtype=object)[pos], "weight": weight}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pos": pos,
+                    "place": where,
+                    "kind": kind,
+                    "value": values.to_numpy(dtype=object)[pos],
+                    "weight": weight,
+                }
+            )
+        )
     names = pd.concat(parts, ignore_index=True).dropna(subset=["value"])
     names["token"] = names["place"] + "\x1f" + names["kind"] + ":" + names["value"]
     return names.drop_duplicates(["pos", "token"])[columns]
@@ -180,7 +192,9 @@ def _attach_addressless(people: pd.DataFrame, key: pd.Series, rules: HouseholdRu
     is_lost = lost[tokens["pos"].to_numpy()]
     wanted = tokens[is_lost].assign(pos=first[tokens.loc[is_lost, "pos"].to_numpy()]).drop_duplicates(["pos", "token"])
     housed = tokens[~is_lost & tokens["token"].isin(wanted["token"]).to_numpy()]
-    housed = housed.assign(dwelling=key.to_numpy()[housed["pos"].to_numpy()])[["token", "dwelling", "weight"]].drop_duplicates()
+    housed = housed.assign(dwelling=key.to_numpy()[housed["pos"].to_numpy()])[
+        ["token", "dwelling", "weight"]
+    ].drop_duplicates()
     # A name pointing at several dwellings of one postcode says nothing.
     spread = housed["token"].map(housed["token"].value_counts())
     housed = housed[housed["token"].str.startswith("\x1f") | (spread == 1)]

@@ -1,9 +1,9 @@
 """Household ids that survive re-runs, carried over by the overlap of their members.
 
-The same rule as person ids (helpers.match.person_ids), one level up: persons are the
-members, a household keeps the id it shares most members with, merges and splits are logged,
-ids are never reused. `household_ids.parquet` is the register, `household_id_changes.parquet`
-the log.
+The same rule as person ids (`helpers.stable_ids`, shared with stage 03), one level up:
+persons are the members, a household keeps the id it shares most members with, merges and
+splits are logged, ids are never reused. `household_ids.parquet` is the register,
+`household_id_changes.parquet` the log.
 """
 
 from __future__ import annotations
@@ -13,13 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from helpers.match.person_ids import PREFIX as PERSON_PREFIX
-from helpers.match.person_ids import IdAssignment, assign_person_ids, format_ids, id_number
+from helpers.stable_ids import HOUSEHOLD_IDS, PERSON_IDS, IdAssignment, assign_stable_ids, format_ids, id_number
 
-PREFIX = "H"
-_IN = {"person_id": "record_key", "household_id": "person_id"}
-_OUT_LINKS = {"record_key": "person_id", "person_id": "household_id"}
-_OUT_CHANGES = {"person_id": "household_id", "other_person_id": "other_household_id", "records": "persons"}
+PREFIX = HOUSEHOLD_IDS.prefix
+PERSON_PREFIX = PERSON_IDS.prefix
 
 
 def assign_household_ids(
@@ -38,16 +35,12 @@ def assign_household_ids(
     codes = pd.factorize(assignment["household_key"])[0]
     numbers = id_number(assignment["person_id"].astype(object), PERSON_PREFIX)
     smallest = numbers.groupby(codes).transform("min").to_numpy()
-    clusters = pd.DataFrame({"record_key": assignment["person_id"].to_numpy(), "cluster_id": format_ids(smallest, PERSON_PREFIX)})
-    prev = previous_members.rename(columns=_IN) if previous_members is not None else None
-    reg = previous_register.rename(columns={"household_id": "person_id"}) if previous_register is not None else None
-    ids = assign_person_ids(clusters, run_id, prev, reg, prefix=PREFIX)
-    counts = {("households" if k == "persons" else k): v for k, v in ids.counts.items()}
+    clusters = pd.DataFrame(
+        {"person_id": assignment["person_id"].to_numpy(), "cluster_id": format_ids(smallest, PERSON_PREFIX)}
+    )
+    ids = assign_stable_ids(clusters, run_id, HOUSEHOLD_IDS, previous_members, previous_register)
     return IdAssignment(
-        links=ids.links.rename(columns=_OUT_LINKS)[["person_id", "household_id"]],
-        register=ids.register.rename(columns={"person_id": "household_id"}),
-        changes=ids.changes.rename(columns=_OUT_CHANGES),
-        counts=counts,
+        links=ids.links[["person_id", "household_id"]], register=ids.register, changes=ids.changes, counts=ids.counts
     )
 
 

@@ -35,7 +35,16 @@ from helpers.clean.postcodes import standardise_postcodes
 from helpers.golden.survivorship import recency
 from helpers.ingest import date_format_per_row
 
-ADDRESS_FIELDS = ["address_line1", "address_line2", "city", "region", "postcode", "country", "address_key", "building_key"]
+ADDRESS_FIELDS = [
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "address_key",
+    "building_key",
+]
 NAME_KEYS = ["first_name_key", "first_name_canonical", "surname_1_key", "surname_2_key"]
 STATUSES = (
     "applied",
@@ -101,8 +110,12 @@ def standardise_moves(changes: pd.DataFrame, source_summary: pd.DataFrame, refer
     new = _standard_address(changes, "new_", facts["default_country"])
     country = new["country"].fillna(old["country"])
     names = standardise_names(changes.reindex(columns=["first_name", "last_name", "full_name"]), country)
-    when = standardise_dates(_col(changes, "effective_date"), date_format_per_row(source_summary, changes["source"],
-                             "effective_date"), reference_date, kind="event")
+    when = standardise_dates(
+        _col(changes, "effective_date"),
+        date_format_per_row(source_summary, changes["source"], "effective_date"),
+        reference_date,
+        kind="event",
+    )
     out = pd.DataFrame(
         {
             "move_key": changes["source"] + ":" + changes["source_record_id"].astype(str),
@@ -134,7 +147,9 @@ def same_person_name(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
     def keys(df: pd.DataFrame, col: str) -> np.ndarray:
         return df[col].to_numpy(dtype=object)
 
-    s = [(keys(a, x), keys(b, y)) for x in ("surname_1_key", "surname_2_key") for y in ("surname_1_key", "surname_2_key")]
+    s = [
+        (keys(a, x), keys(b, y)) for x in ("surname_1_key", "surname_2_key") for y in ("surname_1_key", "surname_2_key")
+    ]
     surname = np.zeros(len(a), dtype=bool)
     for left, right in s:
         surname |= pd.notna(left) & (left == right)
@@ -164,7 +179,11 @@ def residents(golden: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
 
 
 def apply_moves(
-    golden: pd.DataFrame, people: pd.DataFrame, moves: pd.DataFrame, ages: pd.Series | None = None, child_below_age: int = 18
+    golden: pd.DataFrame,
+    people: pd.DataFrame,
+    moves: pd.DataFrame,
+    ages: pd.Series | None = None,
+    child_below_age: int = 18,
 ) -> MoveResult:
     """Apply standardised `moves` to `golden` (aligned with `people` from `residents`)."""
     golden = golden.reset_index(drop=True)
@@ -216,7 +235,9 @@ def apply_moves(
                 [
                     log,
                     followers[["move_key", "effective_date"]].assign(
-                        source=followers["move_key"].str.split(":").str[0], issue=None, status="child_followed",
+                        source=followers["move_key"].str.split(":").str[0],
+                        issue=None,
+                        status="child_followed",
                         person_id=followers["person_id"].to_numpy(),
                     ),
                 ],
@@ -243,27 +264,45 @@ def _children_following(
     steps: pd.DataFrame, people: pd.DataFrame, current: pd.DataFrame, ages: pd.Series, child_below_age: int
 ) -> pd.DataFrame:
     """Children still at an address an adult of their surname moved out of."""
-    young = (ages < child_below_age).fillna(False).to_numpy() & (current["address_key"] == people["address_key"]).to_numpy()
+    young = (ages < child_below_age).fillna(False).to_numpy() & (
+        current["address_key"] == people["address_key"]
+    ).to_numpy()
     kids = people[young].assign(position=np.flatnonzero(young), address_date=current["address_date"].to_numpy()[young])
     if kids.empty:
         return steps.iloc[:0]
     first = steps.sort_values("effective_date").drop_duplicates("position")  # the move out of the golden address
     first = first[first["old_address_key"].isin(kids["address_key"])]
-    pairs = first[["move_key", "old_address_key", "effective_date", *[f"new_{f}" for f in ADDRESS_FIELDS],
-                   "surname_1_key", "surname_2_key"]].merge(
+    pairs = first[
+        [
+            "move_key",
+            "old_address_key",
+            "effective_date",
+            *[f"new_{f}" for f in ADDRESS_FIELDS],
+            "surname_1_key",
+            "surname_2_key",
+        ]
+    ].merge(
         kids[["person_id", "position", "address_key", "address_date", "surname_1_key", "surname_2_key"]],
-        left_on="old_address_key", right_on="address_key", suffixes=("", "_kid"),
+        left_on="old_address_key",
+        right_on="address_key",
+        suffixes=("", "_kid"),
     )
     left = pairs[["surname_1_key", "surname_2_key"]]
     right = pairs[["surname_1_key_kid", "surname_2_key_kid"]].set_axis(["surname_1_key", "surname_2_key"], axis=1)
-    nameless = pd.DataFrame({k: pd.Series(None, index=pairs.index, dtype=object) for k in ("first_name_key", "first_name_canonical")})
+    nameless = pd.DataFrame(
+        {k: pd.Series(None, index=pairs.index, dtype=object) for k in ("first_name_key", "first_name_canonical")}
+    )
     shared = same_person_name(pd.concat([left, nameless], axis=1), pd.concat([right, nameless], axis=1))
     pairs = pairs[shared & (pairs["effective_date"] >= pairs["address_date"]).to_numpy()]
-    pairs = pairs.sort_values(["position", "effective_date", "move_key"], ascending=[True, False, True]).drop_duplicates("position")
+    pairs = pairs.sort_values(
+        ["position", "effective_date", "move_key"], ascending=[True, False, True]
+    ).drop_duplicates("position")
     return pairs.drop(columns=["surname_1_key_kid", "surname_2_key_kid", "address_date", "address_key"])
 
 
-def _move_golden(golden: pd.DataFrame, steps: pd.DataFrame | None, moves: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _move_golden(
+    golden: pd.DataFrame, steps: pd.DataFrame | None, moves: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Golden rows with their final address, and the addresses they left as history."""
     moved = golden.copy()
     moved["address_since"] = pd.Series(pd.NaT, index=moved.index, dtype="datetime64[s]")
@@ -280,7 +319,9 @@ def _move_golden(golden: pd.DataFrame, steps: pd.DataFrame | None, moves: pd.Dat
         [
             pd.DataFrame({"person_id": golden["person_id"].to_numpy()[steps["position"].to_numpy()]}),
             left.reset_index(drop=True),
-            pd.DataFrame({"valid_until": steps["effective_date"].to_numpy(), "left_by_move": steps["move_key"].to_numpy()}),
+            pd.DataFrame(
+                {"valid_until": steps["effective_date"].to_numpy(), "left_by_move": steps["move_key"].to_numpy()}
+            ),
         ],
         axis=1,
     )[hist_cols]
@@ -293,7 +334,10 @@ def _move_golden(golden: pd.DataFrame, steps: pd.DataFrame | None, moves: pd.Dat
     since = moved["address_since"].to_numpy().copy()
     since[pos] = last["effective_date"].to_numpy().astype("datetime64[s]")
     moved["address_since"] = since
-    lineage = {"address_source": last["move_key"].str.split(":").str[0].to_numpy(), "address_record_key": last["move_key"].to_numpy()}
+    lineage = {
+        "address_source": last["move_key"].str.split(":").str[0].to_numpy(),
+        "address_record_key": last["move_key"].to_numpy(),
+    }
     for col, values in lineage.items():
         if col in moved.columns:
             column = moved[col].astype(object).to_numpy()

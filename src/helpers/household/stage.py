@@ -11,9 +11,8 @@ import pyarrow as pa
 
 from helpers.clean.addresses import postcode_key
 from helpers.clean.distinct import not_known_bad
+from helpers.evaluation import load_truth, pairwise_scores
 from helpers.golden.survivorship import distinct_lists
-
-from helpers.match.evaluate import load_truth, pairwise_scores
 
 from .grouping import assign_households
 from .ids import assign_household_ids, previous_households
@@ -21,10 +20,17 @@ from .moves import NAME_KEYS, MoveResult, apply_moves, residents, standardise_mo
 from .rules import HouseholdRules
 from .traits import household_table, member_table
 
-
 # The clean-record columns stage 05 reads (name keys, address dates, postcodes).
-CLEAN_COLUMNS = ["record_key", "extracted_at", "record_updated_at_std", "record_updated_at_valid", *NAME_KEYS,
-                 "postcode_valid", "postcode_std", "country_std"]
+CLEAN_COLUMNS = [
+    "record_key",
+    "extracted_at",
+    "record_updated_at_std",
+    "record_updated_at_valid",
+    *NAME_KEYS,
+    "postcode_valid",
+    "postcode_std",
+    "country_std",
+]
 
 
 @dataclass
@@ -67,8 +73,10 @@ def person_places(clean: pd.DataFrame, links: pd.DataFrame, golden: pd.DataFrame
     rows = clean[valid]
     iso = rows["country_std"].astype(object)
     code = pd.Series(
-        postcode_key(pa.array(rows["postcode_std"].to_numpy(dtype=object), type=pa.string()),
-                     pa.array(iso.to_numpy(), type=pa.string())).to_numpy(zero_copy_only=False),
+        postcode_key(
+            pa.array(rows["postcode_std"].to_numpy(dtype=object), type=pa.string()),
+            pa.array(iso.to_numpy(), type=pa.string()),
+        ).to_numpy(zero_copy_only=False),
         index=rows.index,
     )
     place = iso.str.lower() + "|" + code
@@ -93,8 +101,10 @@ def build_households(
     `people` (aligned with `golden`): the name keys from `move_people` and `places` from
     `person_places`."""
     frame = pd.concat(
-        [golden[["person_id", "address_key", "building_key", "phones", "emails"]].reset_index(drop=True),
-         people[["first_name_key", "surname_1_key", "surname_2_key", "places"]].reset_index(drop=True)],
+        [
+            golden[["person_id", "address_key", "building_key", "phones", "emails"]].reset_index(drop=True),
+            people[["first_name_key", "surname_1_key", "surname_2_key", "places"]].reset_index(drop=True),
+        ],
         axis=1,
     )
     assignment = assign_households(frame, rules)

@@ -18,12 +18,24 @@ from .rules import HouseholdRules
 MAILING_FIELDS = ["address_line1", "address_line2", "city", "region", "postcode", "country", "address_key"]
 
 
-def member_table(golden: pd.DataFrame, people: pd.DataFrame, assignment: pd.DataFrame, spend: pd.DataFrame | None) -> pd.DataFrame:
+def member_table(
+    golden: pd.DataFrame, people: pd.DataFrame, assignment: pd.DataFrame, spend: pd.DataFrame | None
+) -> pd.DataFrame:
     """Golden persons with their household and the facts the household rows summarise."""
-    cols = ["person_id", "household_id", "title", "first_name", "last_name", "age", "record_count", "last_updated",
-            *MAILING_FIELDS]
-    members = golden.merge(assignment[["person_id", "household_id", "address_inferred"]], on="person_id", how="left",
-                           validate="one_to_one")[cols + ["address_inferred"]]
+    cols = [
+        "person_id",
+        "household_id",
+        "title",
+        "first_name",
+        "last_name",
+        "age",
+        "record_count",
+        "last_updated",
+        *MAILING_FIELDS,
+    ]
+    members = golden.merge(
+        assignment[["person_id", "household_id", "address_inferred"]], on="person_id", how="left", validate="one_to_one"
+    )[cols + ["address_inferred"]]
     members["surname_key"] = people.set_index("person_id")["surname_1_key"].reindex(members["person_id"]).to_numpy()
     if spend is not None and not spend.empty:
         s = spend.set_index("person_id")
@@ -59,7 +71,9 @@ def salutations(members: pd.DataFrame, first: pd.DataFrame, rules: HouseholdRule
     # The family surname: the first surname most members share, as the first (primary-ordered)
     # member carrying it writes their surname in full.
     counts = members.dropna(subset=["surname_key"]).groupby(["household_id", "surname_key"], sort=False).size()
-    counts = counts.rename("n").reset_index().sort_values(["household_id", "n"], ascending=[True, False], kind="mergesort")
+    counts = (
+        counts.rename("n").reset_index().sort_values(["household_id", "n"], ascending=[True, False], kind="mergesort")
+    )
     top = counts.drop_duplicates("household_id").set_index("household_id")
     shared = top["n"].reindex(size.index).fillna(0) >= 2
     carriers = members.merge(top.reset_index()[["household_id", "surname_key"]], on=["household_id", "surname_key"])
@@ -126,8 +140,22 @@ def household_table(members: pd.DataFrame, rules: HouseholdRules) -> pd.DataFram
         out[col] = out[col].astype("int64")
     out["total_spend"] = out["total_spend"].round(2)
     out["average_spend"] = out["average_spend"].round(2)
-    order = ["household_id", "salutation", "salutation_kind", *MAILING_FIELDS, "members", "adults", "children", "seniors", "age_unknown",
-             "children_present", "total_spend", "average_spend", "last_purchase_at", "primary_person_id"]
+    order = [
+        "household_id",
+        "salutation",
+        "salutation_kind",
+        *MAILING_FIELDS,
+        "members",
+        "adults",
+        "children",
+        "seniors",
+        "age_unknown",
+        "children_present",
+        "total_spend",
+        "average_spend",
+        "last_purchase_at",
+        "primary_person_id",
+    ]
     return out[order].sort_values("household_id", ignore_index=True)
 
 
@@ -139,7 +167,7 @@ def composition_counts(households: pd.DataFrame) -> pd.DataFrame:
 
 def person_spend(purchases: pd.DataFrame) -> pd.DataFrame:
     """Per person: total spend (reporting currency) and last purchase day, from the typed,
-    linked transactions of `helpers.segment.transactions.prepare_transactions`."""
+    linked transactions of `helpers.transactions.prepare_transactions`."""
     usable = purchases[purchases["usable"].to_numpy(dtype=bool) & purchases["person_id"].notna().to_numpy()]
     g = usable.groupby("person_id")
     return pd.DataFrame(

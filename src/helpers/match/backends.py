@@ -98,7 +98,9 @@ def database_api(backend: str) -> Any:
         session = spark_session()
         partitions = int(session.conf.get("spark.sql.shuffle.partitions"))
         return SparkAPI(spark_session=session, break_lineage_method="parquet", num_partitions_on_repartition=partitions)
-    raise BackendError(f"backend {backend!r} is not one of {', '.join(BACKENDS)} (config/pipeline.yaml or --set backend=…)")
+    raise BackendError(
+        f"backend {backend!r} is not one of {', '.join(BACKENDS)} (config/pipeline.yaml or --set backend=…)"
+    )
 
 
 def dialect(backend: str) -> str:

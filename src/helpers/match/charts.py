@@ -32,7 +32,7 @@ def match_weights(params: pd.DataFrame, prior_weight: float) -> plt.Figure:
     bounds = np.cumsum(data.groupby("comparison", sort=False).size().to_numpy())[:-1]
     for b in bounds:
         ax.axhline(b - 0.5, color="#d0d7de", lw=0.8)
-    ax.set_xlabel("match weight (bits); the prior before any comparison is %.1f" % prior_weight)
+    ax.set_xlabel(f"match weight (bits); the prior before any comparison is {prior_weight:.1f}")
     ax.set_title("What each level of agreement is worth")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -93,9 +93,16 @@ def waterfall(pair: pd.Series, params: pd.DataFrame, prior_weight: float, title:
 def score_histogram(pairs: pd.DataFrame, threshold: float, review_threshold: float) -> plt.Figure:
     """Scored pairs by match weight, with the link threshold and the review band marked."""
     fig, ax = plt.subplots(figsize=(9, 3.4))
-    bins = np.linspace(pairs["match_weight"].min() if len(pairs) else -10, pairs["match_weight"].max() if len(pairs) else 40, 60)
-    ax.hist(pairs.loc[~pairs["vetoed"], "match_weight"], bins=bins, color="#0969da", label="scored pairs")
-    ax.hist(pairs.loc[pairs["vetoed"], "match_weight"], bins=bins, color=NEGATIVE, label="vetoed (given names differ)")
+    bins = np.linspace(
+        pairs["match_weight"].min() if len(pairs) else -10, pairs["match_weight"].max() if len(pairs) else 40, 60
+    )
+    ax.hist(pairs.loc[~pairs["vetoed"], "match_weight"], bins=bins.tolist(), color="#0969da", label="scored pairs")
+    ax.hist(
+        pairs.loc[pairs["vetoed"], "match_weight"],
+        bins=bins.tolist(),
+        color=NEGATIVE,
+        label="vetoed (given names differ)",
+    )
     to_w = lambda p: math.log2(p / (1 - p))  # noqa: E731
     ax.axvspan(to_w(review_threshold), to_w(threshold), color="#fff8c5", label="review band", zorder=0)
     ax.axvline(to_w(threshold), color="#1f2328", lw=1, label=f"link threshold (p = {threshold:g})")

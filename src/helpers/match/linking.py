@@ -27,7 +27,6 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
 from helpers.match.model import find_comparison, scored_levels, splink_blocking_rules
 
-
 QUIET = logging.ERROR
 
 
@@ -89,7 +88,9 @@ def active_vetoes(model: dict, vetoes: list[dict]) -> tuple[list[dict], list[str
             continue
         m = else_m(model, name)
         if m is None or m > veto["max_m"]:
-            lifted.append(f"{name}: {m:.1%} of true matches disagree completely (veto needs at most {veto['max_m']:.0%})")
+            lifted.append(
+                f"{name}: {m:.1%} of true matches disagree completely (veto needs at most {veto['max_m']:.0%})"
+            )
             continue
         active.append(veto)
     return active, lifted
@@ -120,7 +121,9 @@ def score_pairs(linker: Linker, model: dict, review_threshold: float, vetoes: li
     """
     predictions = linker.inference.predict(threshold_match_probability=review_threshold, warning_mode="never")
     comps = comparison_names(model)
-    available = linker.misc.query_sql(f"select * from {predictions.physical_name} limit 0", output_type="pandas").columns
+    available = linker.misc.query_sql(
+        f"select * from {predictions.physical_name} limit 0", output_type="pandas"
+    ).columns
     # gamma_<c>: the level; mw_<c>: its match weight; mw_tf_adj_<c>: the term-frequency adjustment
     wanted = [f"{p}{c}" for c in comps for p in ("gamma_", "mw_", "mw_tf_adj_")]
     cols = ", ".join(c for c in wanted if c in available)
@@ -205,14 +208,30 @@ def record_links(clean: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFram
     )
 
 
-def review_worklist(pairs: pd.DataFrame, threshold: float, records: pd.DataFrame) -> pd.DataFrame:
+def review_worklist(
+    pairs: pd.DataFrame,
+    threshold: float,
+    records: pd.DataFrame,
+    settled: np.ndarray | None = None,
+    spot_checks: int = 0,
+    seed: int = 42,
+) -> pd.DataFrame:
     """Pairs a person should look at: in the review band, or above the threshold but vetoed.
 
-    Both records' matching values are put side by side (this table holds personal data: it
-    stays in the run folder, never in a shared report).
+    Pairs people already settled (`settled`, from `helpers.decisions.resolve.decided_mask`)
+    never return. `spot_checks` adds a seeded sample of that many linked pairs (reason
+    "spot check"): their answers are the labels that let stage 03 estimate precision of the
+    links without a truth file. Both records' matching values are put side by side (this
+    table holds personal data: it stays in the run folder, never in a shared report).
     """
-    band = pairs.loc[(pairs["match_probability"] < threshold) | pairs["vetoed"]].copy()
+    open_pairs = np.ones(len(pairs), dtype=bool) if settled is None else ~np.asarray(settled, dtype=bool)
+    in_band = ((pairs["match_probability"] < threshold) | pairs["vetoed"]).to_numpy() & open_pairs
+    band = pairs.loc[in_band].copy()
     band["reason"] = np.where(band["vetoed"], "vetoed: given names differ", "score in the review band")
+    if spot_checks:
+        linked = pairs.loc[~in_band & open_pairs]
+        sample = linked.sample(min(spot_checks, len(linked)), random_state=seed) if len(linked) else linked
+        band = pd.concat([band, sample.assign(reason="spot check of a linked pair")])
     values = records.set_index("unique_id")
     keep = [c for c in values.columns if c != "source"]
     left = values.loc[band["unique_id_l"], keep].add_suffix("_l").reset_index(drop=True)
@@ -222,11 +241,23 @@ def review_worklist(pairs: pd.DataFrame, threshold: float, records: pd.DataFrame
     ordered = ["unique_id_l", "unique_id_r", "match_probability", "match_weight", "reason"]
     for c in keep:
         ordered += [f"{c}_l", f"{c}_r"]
-    return side_by_side[ordered].sort_values("match_probability", ascending=False, ignore_index=True)
+    spot = side_by_side["reason"].eq("spot check of a linked pair").rename("spot")  # the doubtful pairs first
+    order = (
+        pd.concat([spot, side_by_side[["match_probability", "unique_id_l", "unique_id_r"]]], axis=1)
+        .sort_values(["spot", "match_probability", "unique_id_l", "unique_id_r"], ascending=[True, False, True, True])
+        .index
+    )
+    return side_by_side.loc[order, ordered].reset_index(drop=True)
 
 
 def save_dashboards(
-    linker: Linker, predictions: Any, table: pd.DataFrame, clusters: pd.DataFrame, folder: Path, db_api: Any, seed: int,
+    linker: Linker,
+    predictions: Any,
+    table: pd.DataFrame,
+    clusters: pd.DataFrame,
+    folder: Path,
+    db_api: Any,
+    seed: int,
     clusters_shown: int = 20,
 ) -> list[Path]:
     """Splink's comparison viewer and cluster studio as self-contained HTML (analysts only).
@@ -241,11 +272,17 @@ def save_dashboards(
     multi = sizes[sizes > 1].sort_index()
     largest = multi.sort_values(ascending=False, kind="stable").index[: clusters_shown // 2].tolist()
     rest = multi.index.difference(largest)
-    sample = pd.Series(rest).sample(min(len(rest), clusters_shown - len(largest)), random_state=seed).tolist() if len(rest) else []
+    sample = (
+        pd.Series(rest).sample(min(len(rest), clusters_shown - len(largest)), random_state=seed).tolist()
+        if len(rest)
+        else []
+    )
     studio = folder / "cluster_studio.html"
     if largest or sample:
         clustered = db_api.register(table.merge(clusters, on="unique_id"), dataset_display_name="clustered_records")
         linker.visualisations.cluster_studio_dashboard(
             predictions, clustered, str(studio), cluster_ids=largest + sample, overwrite=True
         )
-    return [p for p in (viewer, studio) if p.exists()]
+    from helpers.run_context import mark_analyst_only  # the banner on hand runs too, not only under the runner
+
+    return [mark_analyst_only(p) for p in (viewer, studio) if p.exists()]

@@ -10,20 +10,64 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from helpers.config_file import read_yaml
+from helpers.config_file import read_checked
 from helpers.match.features import FEATURES
+from helpers.settings import ANY, ConfigError, ListOf
+
+if TYPE_CHECKING:  # splink.comparison_library does not export the base class
+    from splink.internals.comparison_creator import ComparisonCreator
 
 KINDS = ("given_name", "surname", "date", "email", "identifier", "place", "exact", "text")
 
 
-class ModelSpecError(ValueError):
+class ModelSpecError(ConfigError):
     """The matching configuration is unusable; the message says where and what to change."""
+
+
+# Every key config/matching.yaml may hold. A misspelt optional key (`nicknam:`) would silently
+# drop a comparison level; a misspelt training key (`deterministic_recal:`) would silently keep
+# its default. Add a key here when the code starts reading a new one.
+COMPARISON_KEYS = (
+    "name",
+    "kind",
+    "column",
+    "columns",
+    "nickname",
+    "first_word",
+    "swapped_with",
+    "crossed_words",
+    "lone_name",
+    "parts",
+    "frequency_within",
+    "user",
+)
+TRAINING_KEYS = (
+    "deterministic_rules",
+    "deterministic_recall",
+    "u_max_pairs",
+    "em_blocks",
+    "em_max_pairs",
+    "min_em_pairs",
+    "min_u_pairs",
+    "prior_bounds",
+    "default_matches_per_record",
+)
+SANITY_KEYS = ("min_exact_bayes_factor", "min_exact_m", "max_else_m", "max_exact_u")
+SCHEMA = {
+    "comparisons": ListOf(dict.fromkeys(COMPARISON_KEYS, ANY)),
+    "blocking_rules": ListOf({"swapped": ANY, "crossed": ANY, "same": ANY}, label=None),
+    "training": dict.fromkeys(TRAINING_KEYS, ANY),
+    "sanity": dict.fromkeys(SANITY_KEYS, ANY),
+    "default_parameters": ANY,
+    "max_pairs_per_record": ANY,
+    "vetoes": ListOf({"when_different": ANY, "unless_same": ANY, "max_m": ANY}, label=None),
+}
 
 
 @dataclass
@@ -51,6 +95,9 @@ class ModelSpec:
     vetoes: list[dict[str, Any]] = field(default_factory=list)
     path: str = "config/matching.yaml"
     limits: TrainingLimits = field(default_factory=TrainingLimits)
+    # A blocking rule that would compare more pairs than this per record is left out
+    # (helpers/match/blocking_guard.py): matching cost stays linear in the number of records.
+    max_pairs_per_record: float = 100.0
 
 
 def comparison_columns(comparison: dict[str, Any]) -> list[str]:
@@ -97,7 +144,11 @@ def rule_columns(rule: list[str] | dict[str, list[str]] | str) -> list[str]:
     `{swapped: [a, b]}` (a of one record = b of the other, and the other way round) or
     `{crossed: [a, b], same: [c]}` (a of one record = b of the other, and both agree on c)."""
     if isinstance(rule, dict):
-        return list(rule.get("swapped", [])) + list(rule.get("crossed", [])) + [_term_column(t) for t in rule.get("same", [])]
+        return (
+            list(rule.get("swapped", []))
+            + list(rule.get("crossed", []))
+            + [_term_column(t) for t in rule.get("same", [])]
+        )
     return [_term_column(t) for t in (rule if isinstance(rule, list) else [rule])]
 
 
@@ -107,7 +158,11 @@ def blocking_rule(rule: list[str] | dict[str, list[str]]) -> Any:
     A `crossed` rule is two Splink rules (see `splink_blocking_rules`)."""
     if isinstance(rule, dict):
         if "crossed" in rule:
-            raise ModelSpecError(f"{describe_rule(rule)}: a crossed rule is two Splink rules; use splink_blocking_rules")
+            raise ModelSpecError(
+                f"{describe_rule(rule)}: a crossed rule is two Splink rules; use splink_blocking_rules"
+            )
+        if "no_pairs" in rule:
+            return NO_PAIRS_SQL
         a, b = rule["swapped"]
         return f"l.{a} = r.{b} AND l.{b} = r.{a}"
     return block_on(*[_term_sql(t) for t in rule])
@@ -133,6 +188,8 @@ def splink_blocking_rules(rule: list[str] | dict[str, list[str]]) -> list[tuple[
 
 
 def describe_rule(rule: list[str] | dict[str, list[str]]) -> str:
+    if isinstance(rule, dict) and "no_pairs" in rule:
+        return "no pair compared (no blocking rule fits this data)"
     if isinstance(rule, dict):
         if "crossed" in rule:
             a, b = rule["crossed"]
@@ -145,9 +202,11 @@ def describe_rule(rule: list[str] | dict[str, list[str]]) -> str:
 def load_spec(path: str | Path) -> ModelSpec:
     """Read and check the matching configuration; every problem is reported at once."""
     path = Path(path)
-    raw = read_yaml(path, "matching model", ModelSpecError)
-    problems: list[str] = []
+    raw, problems = read_checked(path, "matching model", ModelSpecError, SCHEMA)
     comparisons = raw.get("comparisons") or []
+    if not isinstance(comparisons, list) or not all(isinstance(c, dict) for c in comparisons):
+        problems.append("comparisons: expected a list of {name, kind, column, …} entries")
+        comparisons = [c for c in comparisons if isinstance(c, dict)] if isinstance(comparisons, list) else []
     names = [c.get("name") for c in comparisons]
     for i, comp in enumerate(comparisons):
         where = f"comparisons[{i}] ({comp.get('name', 'unnamed')})"
@@ -191,11 +250,34 @@ def load_spec(path: str | Path) -> ModelSpec:
             if other not in names:
                 problems.append(f"vetoes[{i}]: unless_same {other!r} is not a comparison")
     recall = training.get("deterministic_recall", 0.6)
-    if not 0 < float(recall) <= 1:
-        problems.append("training.deterministic_recall: must be in (0, 1]")
+    if not _number_in(recall, 0, 1):
+        problems.append(f"training.deterministic_recall: {recall!r} must be a number in (0, 1]")
+        recall = 0.6
+    for key, value in (raw.get("sanity") or {}).items():
+        if not _number_in(value, 0, float("inf")):
+            problems.append(f"sanity.{key}: {value!r} must be a positive number")
+    for key in ("u_max_pairs", "em_max_pairs", "min_em_pairs", "min_u_pairs"):
+        value = training.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            problems.append(f"training.{key}: {value!r} must be a whole number of pairs (0 or more)")
+            training.pop(key)
+    value = training.get("default_matches_per_record")
+    if value is not None and not _number_in(value, 0, float("inf")):
+        problems.append(f"training.default_matches_per_record: {value!r} must be a positive number")
+        training.pop("default_matches_per_record")
+    bounds = training.get("prior_bounds")
+    if bounds is not None and not (
+        isinstance(bounds, list) and len(bounds) == 2 and all(_number_in(b, 0, 1) for b in bounds)
+    ):
+        problems.append("training.prior_bounds: give [low, high] with 0 < low < high < 1")
+        training.pop("prior_bounds")
     limits = _limits(training, raw.get("default_parameters") or {}, names, problems)
+    max_pairs = raw.get("max_pairs_per_record", 100)
+    if not _number_in(max_pairs, 0, float("inf")):
+        problems.append(f"max_pairs_per_record: {max_pairs!r} must be a positive number")
+        max_pairs = 100
     if problems:
-        raise ModelSpecError(f"{path}: the matching model has problems:\n  - " + "\n  - ".join(problems))
+        raise ModelSpecError(problems, path, "matching model")
     return ModelSpec(
         comparisons=comparisons,
         blocking_rules=list(rule_lists["blocking_rules"]),
@@ -215,7 +297,18 @@ def load_spec(path: str | Path) -> ModelSpec:
         ],
         path=str(path),
         limits=limits,
+        max_pairs_per_record=float(max_pairs),
     )
+
+
+def _number_in(value: Any, low: float, high: float) -> bool:
+    """A number in (low, high]; YAML text such as `1e-06` (no dot) counts, booleans do not."""
+    if isinstance(value, bool):
+        return False
+    try:
+        return low < float(value) <= high
+    except (TypeError, ValueError):
+        return False
 
 
 def _probabilities(pair: Any) -> list[float] | None:
@@ -275,9 +368,10 @@ def _null_and_exact(col: str) -> list:
     return [cll.NullLevel(col), cll.ExactMatchLevel(col).configure(tf_adjustment_column=col)]
 
 
-def _named(comparison: cl.ComparisonCreator, name: str) -> cl.CustomComparison:
+def _named(comparison: ComparisonCreator, name: str) -> cl.CustomComparison:
     """A library comparison under the model's own name (charts and parameters use it)."""
-    return cl.CustomComparison(comparison.get_configured_comparison_levels(), output_column_name=name)
+    # list(): CustomComparison takes a list[level | dict], and list is invariant
+    return cl.CustomComparison(list(comparison.get_configured_comparison_levels()), output_column_name=name)
 
 
 # A lone name within this many typos of the other record's surname is taken to be that surname.
@@ -322,7 +416,6 @@ def _null_unless_lone(col: str, c: dict, present: set[str]) -> list:
     return [cll.CustomLevel(sql, label_for_charts=label).configure(is_null_level=True)]
 
 
-
 def _cut_short(col: str) -> str:
     """SQL: one value is the start of the other, 3 letters at least (one letter more is already a
     typo). Plain substr/length: the same SQL on every engine."""
@@ -362,6 +455,9 @@ def _given_name(c: dict, present: set[str]) -> cl.CustomComparison:
         a, b = swap
         swapped = cll.CustomLevel(f"{a}_l = {b}_r AND {a}_r = {b}_l", label_for_charts="Given name and surname swapped")
         levels.append(swapped)
+        # "Oliva Clarke" = "Clarke Olivia": swapped, and one of the names mistyped on the way.
+        fuzzy = f"levenshtein({a}_l, {b}_r) <= 1 AND levenshtein({a}_r, {b}_l) <= 1"
+        levels.append(cll.CustomLevel(fuzzy, label_for_charts="Given name and surname swapped, with a typo"))
     words, first = c.get("crossed_words"), c.get("first_word")
     if words in present and first in present:
         # "Pérez Ureña Mayte" typed as given name "Pérez", surname "Ureña Mayte": at least two
@@ -393,8 +489,11 @@ def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
     if lone is not None:
         # "Stonehewer" alone in the given-name field = surname Stonehewer; weighed by how
         # common that surname is (term frequency of the record that has it).
-        levels.append(cll.CustomLevel(lone, label_for_charts="Lone name is this surname").configure(tf_adjustment_column=col))
+        levels.append(
+            cll.CustomLevel(lone, label_for_charts="Lone name is this surname").configure(tf_adjustment_column=col)
+        )
         typo = _lone_is_surname(c, present, max_typos=LONE_NAME_TYPOS)
+        assert typo is not None, "the same lone_name columns as `lone`, which is not None"
         levels.append(cll.CustomLevel(typo, label_for_charts="Lone name is this surname, with typos"))
     parts = [p for p in c.get("parts", []) if p in present]
     if len(parts) == 2:
@@ -407,15 +506,21 @@ def _surname(c: dict, present: set[str]) -> cl.CustomComparison:
         levels.append(cll.CustomLevel(f"({typo})", label_for_charts="One surname in common, with a typo"))
     levels += [cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos")]
     # "Gon" = "Gonzalez": a surname cut short by a fixed-width field or a hurried typist.
-    levels.append(cll.CustomLevel(_cut_short(col), label_for_charts="One surname the start of the other (Gon = Gonzalez)"))
+    levels.append(
+        cll.CustomLevel(_cut_short(col), label_for_charts="One surname the start of the other (Gon = Gonzalez)")
+    )
     swap = c.get("swapped_with") or []
     if len(swap) == 2 and set(swap) <= present:
         # Given name and surname typed in each other's field: the given-name comparison counts
         # that as one piece of evidence. Here it is no evidence either way — neither a
         # disagreement (which would cancel the swap) nor a second agreement (counting it twice).
         x, y = swap
-        swapped = f"{x}_l = {y}_r AND {x}_r = {y}_l"
-        levels.append(cll.CustomLevel(swapped, label_for_charts="Swapped with the given name (counted there)").configure(is_null_level=True))
+        swapped = f"levenshtein({x}_l, {y}_r) <= 1 AND levenshtein({x}_r, {y}_l) <= 1"
+        levels.append(
+            cll.CustomLevel(swapped, label_for_charts="Swapped with the given name (counted there)").configure(
+                is_null_level=True
+            )
+        )
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
@@ -435,7 +540,11 @@ def _date(c: dict, present: set[str]) -> cl.CustomComparison:
         f"AND substr({col}_l, 9, 2) = substr({col}_r, 6, 2)"
     )
     levels.insert(2, cll.CustomLevel(swapped, label_for_charts="Day and month swapped"))
-    return cl.CustomComparison(levels, output_column_name=c["name"])
+    # 1999-03-16 = 2009-03-16: the year mistyped (a digit of the decade), day and month intact.
+    # After "one typo" (1968 = 1969), before the distance levels (which would call it 10 years).
+    same_day = f"substr({col}_l, 6, 5) = substr({col}_r, 6, 5)"
+    levels.insert(4, cll.CustomLevel(same_day, label_for_charts="Same day and month, year mistyped"))
+    return cl.CustomComparison(list(levels), output_column_name=c["name"])  # list(): as in _named
 
 
 def _email(c: dict, present: set[str]) -> cl.CustomComparison:
@@ -450,18 +559,35 @@ def _email(c: dict, present: set[str]) -> cl.CustomComparison:
         # tanya.bosco90@proton.me: one user at a misspelt or another domain. Weighed by how common
         # the user name is (term frequency): "info" or a bare first name says little, a name with
         # digits much; how often strangers share one is learnt like any level.
-        levels.append(cll.ExactMatchLevel(user).configure(label_for_charts="Same user name, other domain", tf_adjustment_column=user))
+        levels.append(
+            cll.ExactMatchLevel(user).configure(
+                label_for_charts="Same user name, other domain", tf_adjustment_column=user
+            )
+        )
+    # t.m39@brooks-sawyer.com = t.m39@brooks-sawer.com, lrobinson@wolf.org = lrobinson@wolfo.org: an
+    # address typed over with a slip or two. How often strangers' addresses are that close
+    # (namesakes at one provider: ana.ruiz@ = ana.ruiz1@) is learnt like any level's u.
+    levels.append(cll.LevenshteinLevel(col, 2).configure(label_for_charts="One or two typos"))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
 def _identifier(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [*_null_and_exact(col), cll.DamerauLevenshteinLevel(col, 1).configure(label_for_charts="One typo"), cll.ElseLevel()]
+    levels = [
+        *_null_and_exact(col),
+        cll.DamerauLevenshteinLevel(col, 1).configure(label_for_charts="One typo"),
+        cll.ElseLevel(),
+    ]
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
-PLACE_LABELS = {"address_key": "Same address", "building_key": "Same building", "postcode": "Same postcode", "city": "Same city"}
+PLACE_LABELS = {
+    "address_key": "Same address",
+    "building_key": "Same building",
+    "postcode": "Same postcode",
+    "city": "Same city",
+}
 
 
 def _place(c: dict, present: set[str]) -> cl.CustomComparison:
@@ -481,13 +607,17 @@ def _place(c: dict, present: set[str]) -> cl.CustomComparison:
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
-def _exact(c: dict, present: set[str]) -> cl.ComparisonCreator:
+def _exact(c: dict, present: set[str]) -> ComparisonCreator:
     return _named(cl.ExactMatch(c["column"]), c["name"])
 
 
 def _text(c: dict, present: set[str]) -> cl.CustomComparison:
     col = c["column"]
-    levels = [*_null_and_exact(col), cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"), cll.ElseLevel()]
+    levels = [
+        *_null_and_exact(col),
+        cll.LevenshteinLevel(col, 2).configure(label_for_charts="Two typos"),
+        cll.ElseLevel(),
+    ]
     return cl.CustomComparison(levels, output_column_name=c["name"])
 
 
@@ -501,6 +631,14 @@ BUILDERS = {
     "exact": _exact,
     "text": _text,
 }
+
+
+# The comparison kinds whose values belong to one person (an email, a phone, an identity number).
+IDENTIFIER_KINDS = ("email", "identifier")
+
+# A blocking rule that compares no pair: what `resolve` uses when no configured rule fits the data.
+NO_PAIRS: dict[str, list[str]] = {"no_pairs": []}
+NO_PAIRS_SQL = "1 = 0"
 
 
 @dataclass
@@ -526,17 +664,42 @@ def resolve(spec: ModelSpec, present: list[str]) -> ResolvedModel:
         if main_ok:
             comparisons.append(comp)
         else:
-            left_out.append(f"comparison {comp['name']}: no {cols[0] if comp['kind'] != 'place' else ' / '.join(cols)} in the data")
+            left_out.append(
+                f"comparison {comp['name']}: no {cols[0] if comp['kind'] != 'place' else ' / '.join(cols)} in the data"
+            )
 
     def rules(kind: str, candidates: list) -> list:
         kept = [r for r in candidates if set(rule_columns(r)) <= have]
         left_out.extend(f"{kind} {describe_rule(r)}: column missing" for r in candidates if r not in kept)
         return kept
 
+    blocking = rules("blocking rule", spec.blocking_rules)
+    if not blocking:
+        # A file whose columns fit no rule (given names only) cannot be matched: every record
+        # stays its own person, and the run says so instead of failing.
+        blocking = [NO_PAIRS]
+        left_out.append(
+            "matching: no blocking rule fits the columns of this data, so no pair of records is compared and "
+            "every record stays its own person; map a surname, birth date, email, phone, id or postcode to match"
+        )
+    deterministic = rules("deterministic rule", spec.deterministic_rules)
+    if not deterministic:
+        # Where no configured rule applies (an email-only file), a shared personal identifier is
+        # the near-certain evidence there is: it sets the prior, and such pairs are not counted
+        # as strangers agreeing (training.refine_prior).
+        deterministic = [
+            [c["column"]] for c in comparisons if c["kind"] in IDENTIFIER_KINDS and c.get("column") in have
+        ]
+        if deterministic:
+            left_out.append(
+                "deterministic rules: none fits this data; a shared "
+                + " / ".join(r[0] for r in deterministic)
+                + " alone is taken as the same person"
+            )
     return ResolvedModel(
         comparisons=comparisons,
-        blocking_rules=rules("blocking rule", spec.blocking_rules),
-        deterministic_rules=rules("deterministic rule", spec.deterministic_rules),
+        blocking_rules=blocking,
+        deterministic_rules=deterministic,
         em_blocks=rules("training block", spec.em_blocks),
         left_out=left_out,
     )
@@ -546,14 +709,14 @@ def splink_settings(resolved: ResolvedModel, present: list[str]) -> SettingsCrea
     """Splink settings (untrained) for the resolved model; `unique_id` identifies a record."""
     if not resolved.comparisons:
         raise ModelSpecError("no comparison can be made: the data has none of the matching columns filled")
-    if not resolved.blocking_rules:
-        raise ModelSpecError("no blocking rule can be used: every rule names a column the data lacks")
     have = set(present)
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[BUILDERS[c["kind"]](c, have) for c in resolved.comparisons],
-        blocking_rules_to_generate_predictions=[br for r in resolved.blocking_rules for _, br in splink_blocking_rules(r)],
+        blocking_rules_to_generate_predictions=[
+            br for r in resolved.blocking_rules for _, br in splink_blocking_rules(r)
+        ],
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["source"],
     )

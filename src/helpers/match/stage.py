@@ -9,22 +9,25 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.decisions.constrain import Constrained, constrain
+from helpers.decisions.resolve import Resolved
 from helpers.match.backends import database_api
+from helpers.match.blocking_guard import left_out_message, oversized_rules
 from helpers.match.features import frequencies_within, matching_table, present_features
 from helpers.match.linking import cluster_records, new_linker, quiet_splink, record_links, score_pairs
-from helpers.match.model import ModelSpec, ResolvedModel, frequency_columns, resolve, splink_settings
+from helpers.match.model import NO_PAIRS, ModelSpec, ResolvedModel, frequency_columns, resolve, splink_settings
 from helpers.match.training import (
+    TrainingOutcome,
     apply_defaults,
     assert_sane,
     check_model,
     check_model_fits,
+    drop_small_term_frequencies,
     fill_exact_u,
     load_model,
     neutralise_unobserved,
     refine_prior,
-    TrainingOutcome,
     train,
-    drop_small_term_frequencies,
 )
 
 
@@ -37,7 +40,9 @@ class Prepared:
     db_api: Any  # Splink's database API for the scoring backend
     records: Any  # the table registered with the scoring backend
     training_records: Any  # the table registered with DuckDB, where training runs
-    frequencies: dict[str, pd.DataFrame] = field(default_factory=dict)  # term frequencies counted within a scope (country)
+    frequencies: dict[str, pd.DataFrame] = field(
+        default_factory=dict
+    )  # term frequencies counted within a scope (country)
 
 
 @dataclass
@@ -47,11 +52,17 @@ class Fitted:
     neutral: list[str]  # levels never observed among training matches, given a bounded weight
     reused_from: str | None
     computed_u: list[str]  # exact levels whose u came from value counts (too rare to sample)
-    skipped_blocks: list[str] = field(default_factory=list)  # training blocks not used, each with why (too few pairs, EM failed)
-    default_m: list[str] = field(default_factory=list)  # comparisons no training block could estimate: shipped default m
+    skipped_blocks: list[str] = field(
+        default_factory=list
+    )  # training blocks not used, each with why (too few pairs, EM failed)
+    default_m: list[str] = field(
+        default_factory=list
+    )  # comparisons no training block could estimate: shipped default m
     default_u: bool = False  # too few records to sample u: shipped default u for every level
     prior: str = ""  # how the prior (probability two random records match) was obtained
-    no_term_frequencies: list[str] = field(default_factory=list)  # exact levels too common in this small file for term frequencies
+    no_term_frequencies: list[str] = field(
+        default_factory=list
+    )  # exact levels too common in this small file for term frequencies
 
 
 @dataclass
@@ -61,6 +72,16 @@ class Linked:
     clusters: pd.DataFrame  # unique_id, cluster_id
     links: pd.DataFrame  # one row per clean record: lineage, cluster, size, probability to cluster
     linker: Any
+    constrained: Constrained | None = None  # people's decisions applied (must/cannot-links, cuts), when any
+
+
+def leave_out_oversized_rules(table: pd.DataFrame, resolved: ResolvedModel, max_pairs_per_record: float) -> None:
+    """Drop the blocking rules that would compare too many pairs (see match/blocking_guard.py)."""
+    for rule, pairs in oversized_rules(table, resolved.blocking_rules, max_pairs_per_record):
+        resolved.blocking_rules.remove(rule)
+        resolved.left_out.append(left_out_message(rule, pairs, len(table), max_pairs_per_record))
+    if not resolved.blocking_rules:
+        resolved.blocking_rules.append(NO_PAIRS)
 
 
 def prepare(clean: pd.DataFrame, spec: ModelSpec, backend: str) -> Prepared:
@@ -68,6 +89,7 @@ def prepare(clean: pd.DataFrame, spec: ModelSpec, backend: str) -> Prepared:
     table = matching_table(clean)
     present = present_features(table)
     resolved = resolve(spec, present)
+    leave_out_oversized_rules(table, resolved, spec.max_pairs_per_record)
     training_api = database_api("duckdb")
     # Splink copies what it is given into every blocked pair it builds: columns the data leaves
     # (nearly) empty are not handed over (at a million records, a few hundred MB of peak memory).
@@ -106,18 +128,31 @@ def fit(prep: Prepared, spec: ModelSpec, seed: int, model_path: str | None = Non
         model["probability_two_random_records_match"] = outcome.prior_value
     model, computed_u = fill_exact_u(model, prep.table, prep.resolved.comparisons)
     model, neutral = neutralise_unobserved(model)
-    model, plain_u = drop_small_term_frequencies(model, prep.table, None if outcome.default_u else identifier_columns(prep.resolved))
+    model, plain_u = drop_small_term_frequencies(
+        model, prep.table, None if outcome.default_u else identifier_columns(prep.resolved)
+    )
     if not model_path:
         model, replaced = replace_implausible_m(model, spec)
         outcome.default_m += replaced
         model, outcome.prior = refine_prior(
-            model, prep.table, prep.resolved.deterministic_rules, outcome.deterministic_pairs, spec.limits,
+            model,
+            prep.table,
+            prep.resolved.deterministic_rules,
+            outcome.deterministic_pairs,
+            spec.limits,
             spec.deterministic_recall,
         )
     assert_sane(model, spec.sanity, spec.path)
     return Fitted(
-        model, outcome.em_blocks, neutral, model_path, computed_u,
-        skipped_blocks=outcome.skipped_blocks, default_m=outcome.default_m, default_u=outcome.default_u, prior=outcome.prior,
+        model,
+        outcome.em_blocks,
+        neutral,
+        model_path,
+        computed_u,
+        skipped_blocks=outcome.skipped_blocks,
+        default_m=outcome.default_m,
+        default_u=outcome.default_u,
+        prior=outcome.prior,
         no_term_frequencies=plain_u,
     )
 
@@ -157,7 +192,9 @@ def for_dialect(model: dict, settings: Any, sql_dialect: str) -> dict:
     """
     target = settings.create_settings_dict(sql_dialect)
     target["probability_two_random_records_match"] = model["probability_two_random_records_match"]
-    if [c["output_column_name"] for c in target["comparisons"]] != [c["output_column_name"] for c in model["comparisons"]]:
+    if [c["output_column_name"] for c in target["comparisons"]] != [
+        c["output_column_name"] for c in model["comparisons"]
+    ]:
         raise ValueError("the model's comparisons do not match this run's model definition; retrain (model_path: null)")
     for to, frm in zip(target["comparisons"], model["comparisons"]):
         labels_to = [lv.get("label_for_charts") for lv in to["comparison_levels"]]
@@ -174,9 +211,21 @@ def for_dialect(model: dict, settings: Any, sql_dialect: str) -> dict:
     return target
 
 
-def link(prep: Prepared, fitted: Fitted, spec: ModelSpec, clean: pd.DataFrame, match_threshold: float,
-         review_threshold: float) -> Linked:
-    """Score, veto, cluster: one cluster per person, one row per clean record."""
+def link(
+    prep: Prepared,
+    fitted: Fitted,
+    spec: ModelSpec,
+    clean: pd.DataFrame,
+    match_threshold: float,
+    review_threshold: float,
+    decisions: Resolved | None = None,
+) -> Linked:
+    """Score, veto, apply people's decisions, cluster: one cluster per person, one row per clean record.
+
+    `decisions` (the decisions in force, `helpers.decisions.resolve`) act between scoring and
+    clustering: a must-link joins whatever the score, a cannot-link cuts a cluster at its
+    weakest links (`helpers.decisions.constrain`).
+    """
     if not 0 < review_threshold <= match_threshold < 1:
         raise ValueError(
             f"thresholds must satisfy 0 < review_threshold ({review_threshold}) ≤ match_threshold ({match_threshold}) < 1"
@@ -189,6 +238,11 @@ def link(prep: Prepared, fitted: Fitted, spec: ModelSpec, clean: pd.DataFrame, m
         registered = prep.db_api.register(lookup, dataset_display_name=f"tf_{col}_{uuid.uuid4().hex[:8]}")
         linker.table_management.register_term_frequency_lookup(registered, col)
     pairs, predictions = score_pairs(linker, model, review_threshold, spec.vetoes)
-    clusters = cluster_records(prep.table["unique_id"], pairs, match_threshold)
-    links = record_links(clean, clusters, pairs, match_threshold)
-    return Linked(pairs, predictions, clusters, links, linker)
+    constrained = None
+    edges = pairs
+    if decisions is not None and not decisions.empty:
+        constrained = constrain(prep.table["unique_id"], pairs, match_threshold, decisions)
+        edges = constrained.edges
+    clusters = cluster_records(prep.table["unique_id"], edges, match_threshold)
+    links = record_links(clean, clusters, edges, match_threshold)
+    return Linked(pairs, predictions, clusters, links, linker, constrained)

@@ -10,9 +10,9 @@ stops the stage with a message an analyst can act on.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -123,7 +123,10 @@ def deterministic_pairs(records: Any, rules: list[list[str]]) -> int:
         return 0
     try:
         counts = count_comparisons_from_blocking_rules(
-            records, blocking_rules=[blocking_rule(r) for r in rules], link_type="dedupe_only", record_sample_proportion=1.0
+            records,
+            blocking_rules=[blocking_rule(r) for r in rules],
+            link_type="dedupe_only",
+            record_sample_proportion=1.0,
         )
     except TRAINING_ERRORS as exc:
         logging.getLogger(__name__).warning("counting deterministic pairs failed (%s); default prior used", exc)
@@ -131,7 +134,9 @@ def deterministic_pairs(records: Any, rules: list[list[str]]) -> int:
     return int(counts[-1]["cumulative_comparison_count"])
 
 
-def prior_from_pairs(found: int, n_records: int, recall: float, limits: TrainingLimits, recall_how: str = "") -> tuple[float, str]:
+def prior_from_pairs(
+    found: int, n_records: int, recall: float, limits: TrainingLimits, recall_how: str = ""
+) -> tuple[float, str]:
     """The prior from `found` deterministic pairs believed to be `recall` of all matches; (value, how).
 
     Splink's estimator raises when the result exceeds every pair (two records that match) and
@@ -156,7 +161,9 @@ def prior_from_pairs(found: int, n_records: int, recall: float, limits: Training
     return clamped, how
 
 
-def estimate_prior(records: Any, n_records: int, rules: list[list[str]], recall: float, limits: TrainingLimits) -> tuple[float, str]:
+def estimate_prior(
+    records: Any, n_records: int, rules: list[list[str]], recall: float, limits: TrainingLimits
+) -> tuple[float, str]:
     """Probability that two random records match, from near-certain rules with a believed recall; (value, how)."""
     return prior_from_pairs(deterministic_pairs(records, rules), n_records, recall, limits)
 
@@ -196,12 +203,19 @@ def _exact_m(model: dict, col: str) -> float | None:
         for i, lv in enumerate(levels):
             if exact.match(lv["sql_condition"]):
                 ms = [_probability(x.get("m_probability")) for x in levels[: i + 1]]
-                return None if any(m is None for m in ms) else min(sum(ms), 1.0)
+                known = [m for m in ms if m is not None]
+                return None if len(known) < len(ms) else min(sum(known), 1.0)
     return None
 
 
-def refine_prior(model: dict, table: pd.DataFrame, rules: list[list[str]], found: int, limits: TrainingLimits,
-                 configured_recall: float) -> tuple[dict, str]:
+def refine_prior(
+    model: dict,
+    table: pd.DataFrame,
+    rules: list[list[str]],
+    found: int,
+    limits: TrainingLimits,
+    configured_recall: float,
+) -> tuple[dict, str]:
     """The model's prior recomputed with the recall of the deterministic rules the trained model implies
     (see `rule_recall`); the configured recall where the model cannot say."""
     recall = rule_recall(model, table, rules) if found else None
@@ -210,7 +224,60 @@ def refine_prior(model: dict, table: pd.DataFrame, rules: list[list[str]], found
         recall, how = configured_recall, " (configured)"
     prior, text = prior_from_pairs(found, len(table), recall, limits, how)
     model["probability_two_random_records_match"] = prior
+    if found:
+        model, discounted = discount_known_matches(model, table, rules, limits)
+        if discounted:
+            text += "; u of exact agreement without the deterministic pairs: " + ", ".join(discounted)
     return model, text
+
+
+# Strangers never seen agreeing (every agreeing pair is a deterministic pair): u is taken as this
+# share of one pair of the file — as rare as one pair in a hundred files of its size.
+UNSEEN_STRANGERS = 0.01
+
+
+def discount_known_matches(
+    model: dict, table: pd.DataFrame, rules: list[list[str]], limits: TrainingLimits
+) -> tuple[dict, list[str]]:
+    """u of exact agreement on each deterministic-rule column, without the pairs the rules call one person.
+
+    Why: u is the chance that two *different* people agree, but it is measured on random pairs
+    (or value counts), which include the duplicates. For a name that hardly matters; for an
+    identifier in a small file nearly every pair sharing it is a duplicate — in an email-only file
+    of 60 records the one shared address made u as large as the prior, and the pair scored 0.5.
+    The pairs a deterministic rule accepts (all of whose columns agree: counted from value
+    counts) are near-certain matches, so their share of all pairs is taken out of u. On a large
+    file that share is tiny and u barely moves; term-frequency adjusted levels use each value's
+    own frequency and are not affected. Skipped when u came from the shipped defaults (too few
+    pairs to sample). Returns the model and the levels changed ('col: u before → after').
+    """
+    n = len(table)
+    total = n * (n - 1) / 2
+    if total < max(limits.min_u_pairs, 1):
+        return model, []
+    changed = []
+    for col in sorted({c for r in rules for c in rule_columns(r)}):
+        known = max((block_pairs(table, r) for r in rules if col in rule_columns(r)), default=0)
+        level = _exact_level(model, col)
+        u = _probability(level.get("u_probability")) if level else None
+        if not known or level is None or u is None:  # u is None whenever level is
+            continue
+        new = max(u - known / total, UNSEEN_STRANGERS / total)
+        if new < u:
+            level["u_probability"] = new
+            changed.append(f"{col} {u:.3g} → {new:.3g}")
+    return model, changed
+
+
+def _exact_level(model: dict, col: str) -> dict | None:
+    """The first level of a comparison when it tests `col_l = col_r` exactly. Only a first level:
+    levels are exclusive, so a later one (same nickname) holds just the pairs earlier levels missed."""
+    exact = re.compile(rf'^\s*"?{re.escape(col)}_l"?\s*=\s*"?{re.escape(col)}_r"?\s*$')
+    for comp in model["comparisons"]:
+        levels = scored_levels(comp)
+        if levels and exact.match(levels[0]["sql_condition"]):
+            return levels[0]
+    return None
 
 
 def train(
@@ -298,9 +365,9 @@ def apply_defaults(model: dict, defaults: dict[str, dict[str, list[float]]], m_f
         table = defaults.get(name, {})
         levels = scored_levels(comp)
         if all_u:
-            _set_normalised(levels, "u_probability", [(table.get(_label(lv)) or [None, None])[1] for lv in levels])
+            _set_normalised(levels, "u_probability", [(table.get(_label(lv)) or (None, None))[1] for lv in levels])
         if name in m_for:
-            ms = [(table.get(_label(lv)) or [None, None])[0] for lv in levels]
+            ms = [(table.get(_label(lv)) or (None, None))[0] for lv in levels]
             us = [_probability(lv.get("u_probability")) for lv in levels]
             _set_normalised(levels, "m_probability", [m if m is not None else u for m, u in zip(ms, us)])
     return model
@@ -323,7 +390,9 @@ def _set_normalised(levels: list[dict], key: str, values: list[float | None]) ->
             lv.pop(key, None)
 
 
-def drop_small_term_frequencies(model: dict, table: pd.DataFrame, columns: set[str] | None = None) -> tuple[dict, list[str]]:
+def drop_small_term_frequencies(
+    model: dict, table: pd.DataFrame, columns: set[str] | None = None
+) -> tuple[dict, list[str]]:
     """Switch off term-frequency adjustment where the file is too small for it; returns the model and those levels.
 
     A term-frequency adjustment replaces u of exact agreement by the value's own frequency
@@ -483,7 +552,10 @@ def check_model(model: dict, sanity: dict[str, float] | None = None) -> list[San
             )
         if exact["u"] > limits["max_exact_u"]:
             findings.append(
-                SanityFinding(name, f"random pairs agree exactly {exact['u']:.0%} of the time (maximum {limits['max_exact_u']:.0%})")
+                SanityFinding(
+                    name,
+                    f"random pairs agree exactly {exact['u']:.0%} of the time (maximum {limits['max_exact_u']:.0%})",
+                )
             )
         if last["is_else"] and last["m"] > limits["max_else_m"]:
             findings.append(
@@ -511,7 +583,9 @@ def assert_sane(model: dict, sanity: dict[str, float] | None = None, where: str 
 
 def prior_weight(model: dict) -> float:
     """The match weight before any comparison: log2 of the prior odds that two records match."""
-    p = min(max(float(model["probability_two_random_records_match"]), 1e-12), 1 - 1e-12)  # a reused model may hold 0 or 1
+    p = min(
+        max(float(model["probability_two_random_records_match"]), 1e-12), 1 - 1e-12
+    )  # a reused model may hold 0 or 1
     return math.log2(p / (1 - p))
 
 
@@ -520,9 +594,13 @@ def load_model(path: str) -> dict:
     try:
         model = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise DegenerateModel(f"model_path {path}: cannot read a saved model ({exc}); set model_path to null to retrain") from exc
+        raise DegenerateModel(
+            f"model_path {path}: cannot read a saved model ({exc}); set model_path to null to retrain"
+        ) from exc
     if not isinstance(model, dict) or "comparisons" not in model or "probability_two_random_records_match" not in model:
-        raise DegenerateModel(f"model_path {path}: not a Splink model JSON (no comparisons); set model_path to null to retrain")
+        raise DegenerateModel(
+            f"model_path {path}: not a Splink model JSON (no comparisons); set model_path to null to retrain"
+        )
     return model
 
 
@@ -530,7 +608,10 @@ def model_columns(model: dict) -> set[str]:
     """Matching columns a saved model reads (to check them against this run's data)."""
     text = " ".join(
         [lv["sql_condition"] for c in model["comparisons"] for lv in c["comparison_levels"]]
-        + [r["blocking_rule"] if isinstance(r, dict) else str(r) for r in model.get("blocking_rules_to_generate_predictions", [])]
+        + [
+            r["blocking_rule"] if isinstance(r, dict) else str(r)
+            for r in model.get("blocking_rules_to_generate_predictions", [])
+        ]
     )
     return {c for c in FEATURES if re.search(rf"\b{c}(_l|_r)?\b", text)}
 

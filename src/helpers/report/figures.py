@@ -19,7 +19,7 @@ from helpers.contact.charts import contactable_bars, reason_bars
 from helpers.golden.charts import completeness_bars
 from helpers.household.charts import composition_chart
 from helpers.report.facts import ReportFacts
-from helpers.segment.charts import lifecycle_bars, profile_panels, rfm_grid, segment_bars
+from helpers.segment.charts import lifecycle_bars, profile_panels, rfm_grid, rfm_segment_bars
 
 DPI = 110
 
@@ -29,8 +29,13 @@ def cleaning_bars(cleaning: pd.DataFrame) -> plt.Figure:
     data = cleaning.iloc[::-1]
     y = np.arange(len(data))
     fig, ax = plt.subplots(figsize=(9, 0.42 * len(data) + 1.6))
-    ax.barh(y + 0.2, data["changed_share"].astype(float), height=0.4, color="#0969da",
-            label="as received: not in standard form (rewritten)")
+    ax.barh(
+        y + 0.2,
+        data["changed_share"].astype(float),
+        height=0.4,
+        color="#0969da",
+        label="as received: not in standard form (rewritten)",
+    )
     invalid = data["invalid_share"].astype(float).fillna(0)
     ax.barh(y - 0.2, invalid, height=0.4, color="#cf222e", label="after cleaning: still invalid (flagged, not used)")
     for yy, (changed, bad) in enumerate(zip(data["changed_share"].astype(float), invalid)):
@@ -38,11 +43,19 @@ def cleaning_bars(cleaning: pd.DataFrame) -> plt.Figure:
         if bad > 0:
             ax.text(bad, yy - 0.2, f" {bad:.2%}", va="center", fontsize=7.5, color="#cf222e")
     # Values no rule could check (validity null) are not invalid; say how many beside the bar.
-    unknown = data["unknown_share"].astype(float).fillna(0) if "unknown_share" in data else pd.Series(0.0, index=data.index)
+    unknown = (
+        data["unknown_share"].astype(float).fillna(0) if "unknown_share" in data else pd.Series(0.0, index=data.index)
+    )
     for yy, (bad, unsure) in enumerate(zip(invalid, unknown)):
         if unsure > 0:
-            ax.text(max(bad, 0.0) + 0.12, yy - 0.2, f"{unsure:.1%} not checkable", va="center", fontsize=7.5,
-                    color="#57606a")
+            ax.text(
+                max(bad, 0.0) + 0.12,
+                yy - 0.2,
+                f"{unsure:.1%} not checkable",
+                va="center",
+                fontsize=7.5,
+                color="#57606a",
+            )
     ax.set_yticks(y, [f.replace("_", " ") for f in data.index])
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlim(0, 1.1)
@@ -59,8 +72,15 @@ def records_per_customer(counts: pd.Series) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7, 3.2))
     bars = ax.bar(labels, counts.to_numpy(), color=["#8c959f"] + ["#0969da"] * (len(counts) - 1))
     for bar, v in zip(bars, counts.to_numpy()):
-        ax.annotate(f"{v:,}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=8,
-                    xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            f"{v:,}",
+            (bar.get_x() + bar.get_width() / 2, v),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
     ax.set_xlabel("source records per customer (grey: found once)")
     ax.set_ylabel("customers")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
@@ -83,8 +103,9 @@ def overlap_heatmap(overlap: pd.DataFrame) -> plt.Figure:
     ax.set_xticks(range(n), overlap.columns, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(n), overlap.index, fontsize=8)
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, format=lambda v, _: f"{v:.0%}")
-    ax.set_title("Customers of a source (row) also known to another (column)\ndiagonal: customers in the source",
-                 fontsize=10)
+    ax.set_title(
+        "Customers of a source (row) also known to another (column)\ndiagonal: customers in the source", fontsize=10
+    )
     fig.tight_layout()
     return fig
 
@@ -103,8 +124,7 @@ def report_figures(facts: ReportFacts) -> dict[str, plt.Figure]:
         "contactable": contactable_bars(facts.contactable),
         "reasons": reason_bars(facts.reasons),
         "rfm_grid": rfm_grid(facts.rfm),
-        "rfm_segments": segment_bars(sizes[sizes["segment"] != "(not scored)"], "rfm_segment",
-                                     "Customers per RFM segment (customers who bought)"),
+        "rfm_segments": rfm_segment_bars(sizes),
         "lifecycle": lifecycle_bars(sizes),
         "profile": profile_panels(sizes),
     }

@@ -10,6 +10,10 @@ Matching is exact and token-based (emails, digit runs, alphanumeric tokens, pair
 count such as "1,234" or a city name cannot trip it, and a million customers cost a few seconds.
 Embedded images are skipped: they are pictures of aggregates, and their base64 text would only
 produce chance digit runs.
+
+The same scan runs on every stage page the runner renders for readers (`scan_page`). When it
+finds something, the message names the values *masked* (`j***@g***.com`, `+34 6** *** *78`,
+`J*** G***`): the message itself travels to the index page, the manifest and the log.
 """
 
 from __future__ import annotations
@@ -37,6 +41,15 @@ MIN_ID_LENGTH = 6
 
 # Which columns of which run table hold which kind of personal value.
 PERSONAL_COLUMNS: dict[str, dict[str, list[str]]] = {
+    # Stage 01's records: the only source of values for stage 01's own page.
+    "raw_records.parquet": {
+        "email": ["email"],
+        "phone": ["phone"],
+        "national_id": ["national_id", "loyalty_card"],
+        "first_name": ["first_name"],
+        "last_name": ["last_name"],
+        "full_name": ["full_name"],
+    },
     "clean_records.parquet": {
         "email": ["email", "email_std"],
         "phone": ["phone", "phone_std"],
@@ -45,8 +58,13 @@ PERSONAL_COLUMNS: dict[str, dict[str, list[str]]] = {
         "last_name": ["last_name", "last_name_std"],
         "full_name": ["full_name"],
     },
-    "suppressions.parquet": {"email": ["email"], "phone": ["phone"], "first_name": ["first_name"],
-                             "last_name": ["last_name"], "full_name": ["full_name"]},
+    "suppressions.parquet": {
+        "email": ["email"],
+        "phone": ["phone"],
+        "first_name": ["first_name"],
+        "last_name": ["last_name"],
+        "full_name": ["full_name"],
+    },
     "address_changes.parquet": {"first_name": ["first_name"], "last_name": ["last_name"], "full_name": ["full_name"]},
 }
 
@@ -147,7 +165,7 @@ def find_personal_data(document: str, values: PersonalValues) -> list[str]:
     for token in sorted({t.upper() for t in TOKEN.findall(text)} & values.ids):
         found.append(f"id: {token}")
     words = [w.lower() for w in WORD.findall(text)]
-    candidates = {" ".join(words[i:i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
+    candidates = {" ".join(words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
     for name in sorted(candidates & values.names):
         found.append(f"name: {name}")
     return found
@@ -157,13 +175,107 @@ class PersonalDataInReport(RuntimeError):
     """The report would carry personal data: it is not written."""
 
 
+def mask_email(email: str) -> str:
+    """`jose.garcia@gmail.com` → `j***@g***.com`: enough to find it in the data, not to read it."""
+    local, _, domain = email.partition("@")
+    host, dot, tld = domain.rpartition(".")
+    return f"{local[:1]}***@{host[:1]}***{dot}{tld}" if host else f"{local[:1]}***@{domain[:1]}***"
+
+
+def mask_phone(phone: str) -> str:
+    """`+34 612 345 678` → `+34 6** *** *78`: the first three and last two digits, separators kept."""
+    digits = sum(ch.isdigit() for ch in phone)
+    out, seen = [], 0
+    for ch in phone:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= 3 or seen > digits - 2 else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def mask_name(name: str) -> str:
+    """`josé garcía` → `J*** G***`."""
+    return " ".join(f"{word[:1].upper()}***" for word in name.split())
+
+
+def mask_id(token: str) -> str:
+    """`12345678Z` → `1***Z`."""
+    return f"{token[:1]}***{token[-1:]}"
+
+
+MASKS = {"email": mask_email, "phone": mask_phone, "name": mask_name, "id": mask_id}
+
+
+def mask_finding(finding: str) -> str:
+    """A 'kind: value' line of `find_personal_data` with its value masked."""
+    kind, _, value = finding.partition(": ")
+    return f"{kind}: {MASKS.get(kind, mask_id)(value)}"
+
+
+def describe_findings(found: list[str], limit: int = 10) -> str:
+    """The values found, masked, for a message that people and logs will read."""
+    shown = "; ".join(mask_finding(f) for f in found[:limit])
+    return shown + (f"; … {len(found) - limit} more" if len(found) > limit else "")
+
+
+def mask_emails_in_text(text: str) -> str:
+    """Every email-shaped string of a message masked (an error message may quote a record)."""
+    return EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+
+
+def mask_contact_patterns(text: str) -> str:
+    """Emails and phone-like digit runs (at least MIN_PHONE_DIGITS digits) masked, whoever they
+    belong to: for values typed where they do not belong (an email in 'referral source')."""
+
+    def phone(m: re.Match) -> str:
+        value = m.group(0)
+        return mask_phone(value) if sum(ch.isdigit() for ch in value) >= MIN_PHONE_DIGITS else value
+
+    return PHONE_LIKE.sub(phone, mask_emails_in_text(text))
+
+
 def assert_shareable(document: str, values: PersonalValues, where: str) -> None:
-    """Stop before a report with personal data is saved; say what was found and where."""
+    """Stop before a report with personal data is saved; say what was found (masked) and where."""
     found = find_personal_data(document, values)
     if found:
-        shown = "; ".join(found[:10]) + (f"; … {len(found) - 10} more" if len(found) > 10 else "")
         raise PersonalDataInReport(
-            f"{where}: the shareable report would contain personal data ({len(found)} value(s): {shown}). "
-            "It was not written. Show counts or masked samples (helpers.privacy) instead of the table or "
-            "caption that carries these values."
+            f"{where}: the shareable report would contain personal data ({len(found)} value(s): "
+            f"{describe_findings(found)}). It was not written. Show counts or masked samples "
+            "(helpers.privacy) instead of the table or caption that carries these values."
         )
+
+
+class PersonalDataInPage(PersonalDataInReport):
+    """A stage page would show personal data: it is not published."""
+
+
+def scan_page(document: str, values: PersonalValues, where: str) -> None:
+    """The customer report's scan, for a stage page: raise naming the masked values."""
+    found = find_personal_data(document, values)
+    if found:
+        raise PersonalDataInPage(
+            f"{where}: the stage page would show personal data ({len(found)} value(s): {describe_findings(found)}). "
+            "The page was not published (the executed notebook is kept, owner-only, for analysts). Display counts, "
+            "shapes or masked samples (helpers.privacy) instead of the output that shows these values."
+        )
+
+
+class ValueCache:
+    """`personal_values` of a run folder, read again only when its tables change: the runner
+    scans every stage page, and at a million persons building the set takes about a minute."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._values: PersonalValues | None = None
+
+    def get(self, run_dir: str | Path) -> PersonalValues:
+        key = (str(Path(run_dir).resolve()),) + tuple(
+            (name, (Path(run_dir) / name).stat().st_mtime_ns if (Path(run_dir) / name).exists() else None)
+            for name in PERSONAL_COLUMNS
+        )
+        if key != self._key or self._values is None:
+            self._values = personal_values(run_dir)
+            self._key = key
+        return self._values

@@ -8,19 +8,25 @@ sentence, not with a KeyError deep in a groupby.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.config_file import read_yaml
+from helpers.config_file import read_checked
+from helpers.currency import read_currency_rates
+from helpers.settings import ANY, ConfigError, ListOf
 
 SCORE_KEYS = ("r", "f", "m", "fm")
-LIFECYCLE_KEYS = ("new_customer_days", "repeat_min_orders", "loyal_min_orders", "lapsed_after_days",
-                  "inactive_after_days")
+LIFECYCLE_KEYS = (
+    "new_customer_days",
+    "repeat_min_orders",
+    "loyal_min_orders",
+    "lapsed_after_days",
+    "inactive_after_days",
+)
 
 
-class SegmentConfigError(ValueError):
+class SegmentConfigError(ConfigError):
     """The segment rules cannot be used; the message names the file and every bad key."""
 
 
@@ -63,46 +69,32 @@ def fm_score(f: int, m: int) -> int:
     return (f + m + 1) // 2
 
 
+# Every key config/segments.yaml may hold (a misspelt `recent_window_days:` would silently keep
+# the default windows).
+SCHEMA = {
+    "reporting_currency": ANY,
+    "currency_rates": {"as_of": ANY, "rates": ANY},
+    "source_currency": ANY,
+    "recent_windows_days": ANY,
+    "complaint_types": ANY,
+    "rfm_segments": ListOf({"name": ANY, **dict.fromkeys(SCORE_KEYS, ANY)}, start=1),
+    "lifecycle": dict.fromkeys(LIFECYCLE_KEYS, ANY),
+    "referral_sources": ANY,
+    "unlisted_referral": ANY,
+}
+
+
 def load_segment_config(path: str | Path) -> SegmentConfig:
     """Read and check `config/segments.yaml`; raises SegmentConfigError listing every problem."""
     path = Path(path)
-    doc = read_yaml(path, "segment rules", SegmentConfigError)
-    problems: list[str] = []
+    doc, problems = read_checked(path, "segment rules", SegmentConfigError, SCHEMA)
 
-    reporting = str(doc.get("reporting_currency") or "").strip().upper()
-    if not _is_currency(reporting):
-        problems.append(f"reporting_currency: {doc.get('reporting_currency')!r} is not a 3-letter currency code")
-    rates_doc = doc.get("currency_rates") or {}
-    rates: dict[str, float] = {}
-    if not isinstance(rates_doc, dict) or not isinstance(rates_doc.get("rates"), dict) or not rates_doc["rates"]:
-        problems.append("currency_rates.rates: give the fixed rate of every currency, e.g. {EUR: 1.0, GBP: 1.16}")
-    else:
-        for code, rate in rates_doc["rates"].items():
-            key = f"currency_rates.rates.{code}"
-            if not _is_currency(str(code)):
-                problems.append(f"{key}: not a 3-letter currency code")
-            elif not _is_number(rate) or float(rate) <= 0:
-                problems.append(f"{key}: {rate!r} is not a positive number")
-            else:
-                rates[str(code).upper()] = float(rate)
-        if reporting and reporting in rates and rates[reporting] != 1.0:
-            problems.append(f"currency_rates.rates.{reporting}: the reporting currency's rate must be 1.0")
-        if reporting and rates and reporting not in rates:
-            rates[reporting] = 1.0
-    as_of = str((rates_doc or {}).get("as_of") or "") if isinstance(rates_doc, dict) else ""
-    if not as_of:
-        problems.append("currency_rates.as_of: say when the fixed rates were read off (YYYY-MM-DD)")
-
-    source_currency = doc.get("source_currency") or {}
-    if not isinstance(source_currency, dict):
-        problems.append("source_currency: expected {source: CURRENCY}")
-        source_currency = {}
-    for source, code in source_currency.items():
-        if str(code).upper() not in rates:
-            problems.append(f"source_currency.{source}: {code!r} has no rate in currency_rates.rates")
+    money = read_currency_rates(doc, problems)
 
     windows = doc.get("recent_windows_days", [30, 90, 365])
-    if not isinstance(windows, list) or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in windows):
+    if not isinstance(windows, list) or not all(
+        isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in windows
+    ):
         problems.append(f"recent_windows_days: {windows!r} must be a list of positive whole days")
         windows = []
     complaint_types = doc.get("complaint_types", ["complaint"])
@@ -119,12 +111,12 @@ def load_segment_config(path: str | Path) -> SegmentConfig:
         referral = []
 
     if problems:
-        raise SegmentConfigError(f"{path}: the segment rules have problems:\n  - " + "\n  - ".join(problems))
+        raise SegmentConfigError(problems, path, "segment rules")
     return SegmentConfig(
-        reporting_currency=reporting,
-        rates=rates,
-        rates_as_of=as_of,
-        source_currency={str(k): str(v).upper() for k, v in source_currency.items()},
+        reporting_currency=money.reporting_currency,
+        rates=money.rates,
+        rates_as_of=money.rates_as_of,
+        source_currency=money.source_currency,
         windows=tuple(sorted(set(windows))),
         complaint_types=tuple(str(t) for t in complaint_types),
         rfm_segments=tuple(rules),
@@ -149,16 +141,18 @@ def _rules(spec: Any, problems: list[str]) -> list[SegmentRule]:
         if name in names:
             problems.append(f"{where}: the name is used twice")
         names.add(name)
-        unknown = set(item) - {"name", *SCORE_KEYS}
-        if unknown:
-            problems.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use {', '.join(SCORE_KEYS)}")
+        unknown = set(item) - {"name", *SCORE_KEYS}  # named by the key check (SCHEMA)
         ranges = {}
         for key in SCORE_KEYS:
             if key not in item:
                 continue
             value = item[key]
-            ok = (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-                  and 1 <= value[0] <= value[1] <= 5)
+            ok = (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                and 1 <= value[0] <= value[1] <= 5
+            )
             if not ok:
                 problems.append(f"{where}.{key}: {value!r} must be [low, high] with 1 <= low <= high <= 5")
                 continue
@@ -170,8 +164,10 @@ def _rules(spec: Any, problems: list[str]) -> list[SegmentRule]:
         gaps = uncovered(rules)
         if gaps:
             shown = ", ".join(f"r={r} f={f} m={m}" for r, f, m in gaps[:5])
-            problems.append(f"rfm_segments: {len(gaps)} of 125 score combinations match no rule (e.g. {shown}); "
-                            "every customer who bought needs a segment")
+            problems.append(
+                f"rfm_segments: {len(gaps)} of 125 score combinations match no rule (e.g. {shown}); "
+                "every customer who bought needs a segment"
+            )
     return rules
 
 
@@ -191,10 +187,7 @@ def _lifecycle(spec: Any, problems: list[str]) -> Lifecycle:
     if not isinstance(spec, dict):
         problems.append("lifecycle: expected a mapping of thresholds")
         return Lifecycle()
-    unknown = set(spec) - set(LIFECYCLE_KEYS)
-    if unknown:
-        problems.append(f"lifecycle: unknown key(s) {', '.join(sorted(unknown))}; use {', '.join(LIFECYCLE_KEYS)}")
-    values = {}
+    values = {}  # unknown keys are named by the key check (SCHEMA)
     for key in LIFECYCLE_KEYS:
         if key not in spec:
             continue
@@ -209,11 +202,3 @@ def _lifecycle(spec: Any, problems: list[str]) -> Lifecycle:
     if life.loyal_min_orders <= life.repeat_min_orders:
         problems.append("lifecycle: loyal_min_orders must be greater than repeat_min_orders")
     return life
-
-
-def _is_currency(code: str) -> bool:
-    return len(code) == 3 and code.isalpha()
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

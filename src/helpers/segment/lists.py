@@ -27,19 +27,30 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from helpers.config_file import read_yaml
+from helpers.config_file import read_checked
+from helpers.settings import ANY, ConfigError, Each, ListOf
 
 CHANNELS = ("email", "phone", "sms", "mail")
 DEDUPE = ("none", "household")
 CONTACTABILITY_COLUMNS = ("person_id", "channel", "contactable", "contact")
 # Golden fields added to the `customers` view (contacts are NOT among them: they come from
 # contactability only, so a suppressed email can never leak into a list through the view).
-GOLDEN_FIELDS = ["title", "first_name", "last_name", "age", "address_line1", "address_line2", "postcode", "city",
-                 "address_key", "first_seen"]
+GOLDEN_FIELDS = [
+    "title",
+    "first_name",
+    "last_name",
+    "age",
+    "address_line1",
+    "address_line2",
+    "postcode",
+    "city",
+    "address_key",
+    "first_seen",
+]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class CampaignListError(ValueError):
+class CampaignListError(ConfigError):
     """A list cannot be defined or built; the message names the file or the list."""
 
 
@@ -85,11 +96,18 @@ class CampaignList:
 
 # -- loading ------------------------------------------------------------------------------------
 
+LIST_KEYS = ("name", "description", "channel", "where", "order_by", "dedupe", "limit", "columns")
+# Every key config/campaign_lists.yaml may hold; unknown channel names are the loader's to name.
+SCHEMA = {
+    "channels": Each({"contact_as": ANY, "columns": ANY}),
+    "lists": ListOf(dict.fromkeys(LIST_KEYS, ANY), start=1),
+}
+
+
 def load_campaign_lists(path: str | Path) -> CampaignConfig:
     """Read and check `config/campaign_lists.yaml`; every problem is reported at once."""
     path = Path(path)
-    doc = read_yaml(path, "campaign lists", CampaignListError)
-    problems: list[str] = []
+    doc, problems = read_checked(path, "campaign lists", CampaignListError, SCHEMA)
     channels = _channels(doc.get("channels"), problems)
     lists, names = [], set()
     entries = doc.get("lists")
@@ -103,9 +121,6 @@ def load_campaign_lists(path: str | Path) -> CampaignConfig:
             continue
         name = str(entry.get("name") or "")
         where = f"lists[{i}] ({name or 'no name'})"
-        unknown = set(entry) - {"name", "description", "channel", "where", "order_by", "dedupe", "limit", "columns"}
-        if unknown:
-            problems.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         if not NAME_RE.match(name):
             problems.append(f"{where}.name: use snake_case letters, digits and '_' (it becomes the file name)")
         elif name in names:
@@ -119,7 +134,7 @@ def load_campaign_lists(path: str | Path) -> CampaignConfig:
             problems.append(f"{where}.where: give an SQL condition over `customers`, e.g. \"lifecycle = 'lapsed'\"")
         order_by = entry.get("order_by") or "person_id"
         if not isinstance(order_by, str):
-            problems.append(f"{where}.order_by: give an SQL order, e.g. \"postcode, last_name\"")
+            problems.append(f'{where}.order_by: give an SQL order, e.g. "postcode, last_name"')
         dedupe = entry.get("dedupe") or "none"
         if dedupe not in DEDUPE:
             problems.append(f"{where}.dedupe: {dedupe!r} is not one of {', '.join(DEDUPE)}")
@@ -127,15 +142,25 @@ def load_campaign_lists(path: str | Path) -> CampaignConfig:
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
             problems.append(f"{where}.limit: {limit!r} must be a whole number of at least 1")
         columns = entry.get("columns")
-        if columns is not None and (not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns)):
+        if columns is not None and (
+            not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns)
+        ):
             problems.append(f"{where}.columns: a list of column names")
             columns = None
-        lists.append(ListDefinition(
-            name=name, description=str(entry.get("description") or ""), channel=str(channel), where=str(condition or ""),
-            order_by=str(order_by), dedupe=str(dedupe), limit=limit, columns=tuple(columns) if columns else None,
-        ))
+        lists.append(
+            ListDefinition(
+                name=name,
+                description=str(entry.get("description") or ""),
+                channel=str(channel),
+                where=str(condition or ""),
+                order_by=str(order_by),
+                dedupe=str(dedupe),
+                limit=limit,
+                columns=tuple(columns) if columns else None,
+            )
+        )
     if problems:
-        raise CampaignListError(f"{path}: the campaign lists have problems:\n  - " + "\n  - ".join(problems))
+        raise CampaignListError(problems, path, "campaign lists")
     return CampaignConfig(channels=channels, lists=tuple(lists))
 
 
@@ -163,6 +188,7 @@ def _channels(spec: Any, problems: list[str]) -> dict[str, ChannelSpec]:
 
 
 # -- the customers view ---------------------------------------------------------------------------
+
 
 def customer_view(segments: pd.DataFrame, golden: pd.DataFrame, households: pd.DataFrame | None = None) -> pa.Table:
     """segments + the golden fields lists need + household_key, as an Arrow table for DuckDB.
@@ -201,6 +227,7 @@ def connect(view: pa.Table) -> duckdb.DuckDBPyConnection:
 
 # -- building a list ------------------------------------------------------------------------------
 
+
 def select_rows(con: duckdb.DuckDBPyConnection, definition: ListDefinition, columns: list[str]) -> pd.DataFrame:
     """Step 1: the rows matching the list's condition, with `_position` in the list's order."""
     available = [r[0] for r in con.execute("DESCRIBE customers").fetchall()]
@@ -211,11 +238,15 @@ def select_rows(con: duckdb.DuckDBPyConnection, definition: ListDefinition, colu
             f"available: {', '.join(available)}"
         )
     wanted = ", ".join(_quote(c) for c in dict.fromkeys(["person_id", *columns]))
-    sql = (f"SELECT {wanted}, row_number() OVER (ORDER BY {definition.order_by}, person_id) AS _position "
-           f"FROM customers WHERE ({definition.where})")
+    sql = (
+        f"SELECT {wanted}, row_number() OVER (ORDER BY {definition.order_by}, person_id) AS _position "
+        f"FROM customers WHERE ({definition.where})"
+    )
     try:
         if len(con.extract_statements(sql)) != 1:
-            raise CampaignListError(f"list '{definition.name}': where/order_by must not contain ';' or a second statement")
+            raise CampaignListError(
+                f"list '{definition.name}': where/order_by must not contain ';' or a second statement"
+            )
         return con.execute(sql).df()
     except duckdb.Error as exc:
         raise CampaignListError(
@@ -231,8 +262,10 @@ def check_contactability(contactability: pd.DataFrame | None) -> pd.DataFrame:
     Repeated (person, channel) rows are checked where they matter, in `apply_suppression`.
     """
     if contactability is None:
-        raise ContactabilityError("no contactability table: campaign lists are never exported without stage 06's "
-                                  "contactability.parquet (opt-outs always win)")
+        raise ContactabilityError(
+            "no contactability table: campaign lists are never exported without stage 06's "
+            "contactability.parquet (opt-outs always win)"
+        )
     missing = [c for c in CONTACTABILITY_COLUMNS if c not in contactability.columns]
     if missing:
         raise ContactabilityError(f"contactability lacks column(s) {', '.join(missing)}")

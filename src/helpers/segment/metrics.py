@@ -76,28 +76,34 @@ def customer_metrics(
     days_ago = (ref - day).astype("int64")
     amount = o["amount"].to_numpy(dtype="float64")
     positive = amount > 0
-    frame = pd.DataFrame({
-        "code": code,
-        "amount": amount,
-        "bought": positive.astype("int64"),
-        "gross": np.where(positive, amount, 0.0),
-        "promo": (o["on_promotion"].to_numpy(dtype=bool) & positive).astype("int64"),
-        "day": np.where(positive, day, np.datetime64("NaT")).astype("datetime64[s]"),
-    })
+    frame = pd.DataFrame(
+        {
+            "code": code,
+            "amount": amount,
+            "bought": positive.astype("int64"),
+            "gross": np.where(positive, amount, 0.0),
+            "promo": (o["on_promotion"].to_numpy(dtype=bool) & positive).astype("int64"),
+            "day": np.where(positive, day, np.datetime64("NaT")).astype("datetime64[s]"),
+        }
+    )
     for n in windows:
         recent = days_ago < n
         frame[f"spend_{n}d"] = np.where(recent, amount, 0.0)
         frame[f"orders_{n}d"] = (recent & positive).astype("int64")
-    agg = frame.groupby("code", sort=True).agg(
-        frequency=("bought", "sum"),
-        monetary=("amount", "sum"),
-        gross=("gross", "sum"),
-        promo=("promo", "sum"),
-        first_purchase=("day", "min"),
-        last_purchase=("day", "max"),
-        **{f"spend_{n}d": (f"spend_{n}d", "sum") for n in windows},
-        **{f"orders_{n}d": (f"orders_{n}d", "sum") for n in windows},
-    ).reindex(range(len(people)))
+    agg = (
+        frame.groupby("code", sort=True)
+        .agg(
+            frequency=("bought", "sum"),
+            monetary=("amount", "sum"),
+            gross=("gross", "sum"),
+            promo=("promo", "sum"),
+            first_purchase=("day", "min"),
+            last_purchase=("day", "max"),
+            **{f"spend_{n}d": (f"spend_{n}d", "sum") for n in windows},
+            **{f"orders_{n}d": (f"orders_{n}d", "sum") for n in windows},
+        )
+        .reindex(range(len(people)))
+    )
 
     out = pd.DataFrame({"person_id": people.to_numpy()})
     freq = agg["frequency"].fillna(0).astype("int64").to_numpy()
@@ -110,8 +116,11 @@ def customer_metrics(
     out["recency_days"] = _days_since(ref, out["last_purchase"].to_numpy(dtype="datetime64[D]"))
     out["days_since_first_purchase"] = _days_since(ref, out["first_purchase"].to_numpy(dtype="datetime64[D]"))
     # Day numbers (`as_days`), not pandas timestamps: a first_seen of any year never overflows.
-    first_seen = (as_days(persons["first_seen"]) if "first_seen" in persons
-                  else np.full(len(people), np.datetime64("NaT"), dtype="datetime64[D]"))
+    first_seen = (
+        as_days(persons["first_seen"])
+        if "first_seen" in persons
+        else np.full(len(people), np.datetime64("NaT"), dtype="datetime64[D]")
+    )
     # the earlier of the known ones (fmin skips NaT)
     out["tenure_days"] = _days_since(ref, np.fmin(first_seen, out["first_purchase"].to_numpy(dtype="datetime64[D]")))
     for n in windows:
@@ -119,8 +128,9 @@ def customer_metrics(
         out[f"orders_{n}d"] = agg[f"orders_{n}d"].fillna(0).astype("int64").to_numpy()
     counts = complaints if complaints is not None else pd.Series(dtype="int64")
     out["complaints"] = people.map(counts).fillna(0).astype("int64") if len(counts) else 0
-    out["favourite_category"] = _favourite_category(code[positive], o["product_category"].to_numpy(dtype=object)[positive],
-                                                    len(people))
+    out["favourite_category"] = _favourite_category(
+        code[positive], o["product_category"].to_numpy(dtype=object)[positive], len(people)
+    )
     return out
 
 

@@ -58,15 +58,25 @@ def interest_columns(interests: pd.Series) -> tuple[np.ndarray, dict[str, np.nda
     """
     codes, spellings = pd.factorize(interests)  # missing -> -1
     long = split_interests(pd.Series(np.asarray(spellings, dtype=object)))
-    table = pa.table({"row": pa.array(long["row"].to_numpy(), pa.int64()),
-                      "interest": pa.array(long["interest"].to_numpy(dtype=object), pa.string())})
-    grouped = table.sort_by([("row", "ascending"), ("interest", "ascending")]).group_by(
-        "row", use_threads=False).aggregate([("interest", "distinct")])
+    table = pa.table(
+        {
+            "row": pa.array(long["row"].to_numpy(), pa.int64()),
+            "interest": pa.array(long["interest"].to_numpy(dtype=object), pa.string()),
+        }
+    )
+    grouped = (
+        table.sort_by([("row", "ascending"), ("interest", "ascending")])
+        .group_by("row", use_threads=False)
+        .aggregate([("interest", "distinct")])
+    )
     lists = np.full(len(spellings) + 1, None, dtype=object)  # the last slot answers code -1
     rows = grouped["row"].to_numpy()
     lists[rows] = pd.Series(grouped["interest_distinct"].to_pylist(), dtype=object).to_numpy()
-    names, name_code = np.unique(long["interest"].to_numpy(dtype=object).astype(str), return_inverse=True) \
-        if len(long) else (np.array([], dtype=object), np.array([], dtype=np.int64))
+    names, name_code = (
+        np.unique(long["interest"].to_numpy(dtype=object).astype(str), return_inverse=True)
+        if len(long)
+        else (np.array([], dtype=object), np.array([], dtype=np.int64))
+    )
     matrix = np.zeros((len(spellings) + 1, len(names)), dtype=bool)
     matrix[long["row"].to_numpy(), name_code] = True
     per_spelling = np.bincount(codes[codes >= 0], minlength=len(spellings) + 1)

@@ -51,17 +51,30 @@ def segment_sizes(segments: pd.DataFrame, rfm_names: list[str] | None = None) ->
     Counts only: fit for the shareable report and the run manifest.
     """
     parts = []
-    dims = {"lifecycle": STAGES, "rfm_segment": rfm_names, **{c: None for c in PROFILE_COLUMNS if c != "referral_source"}}
+    dims = {
+        "lifecycle": STAGES,
+        "rfm_segment": rfm_names,
+        **{c: None for c in PROFILE_COLUMNS if c != "referral_source"},
+    }
     for dim, order in dims.items():
-        counts = segments[dim].astype("string").fillna("(not scored)" if dim == "rfm_segment" else "unknown").value_counts()
+        counts = (
+            segments[dim].astype("string").fillna("(not scored)" if dim == "rfm_segment" else "unknown").value_counts()
+        )
         if order:
             counts = counts.reindex([*order, *[k for k in counts.index if k not in order]], fill_value=0)
         parts.append(pd.DataFrame({"dimension": dim, "segment": counts.index, "persons": counts.to_numpy()}))
     interest_cols = [c for c in segments.columns if c.startswith("interest_")]
     if interest_cols:
         held = segments[interest_cols].sum().sort_values(ascending=False)
-        parts.append(pd.DataFrame({"dimension": "interest", "segment": [c[len("interest_"):] for c in held.index],
-                                   "persons": held.to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dimension": "interest",
+                    "segment": [c[len("interest_") :] for c in held.index],
+                    "persons": held.to_numpy(),
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     out["persons"] = out["persons"].astype("int64")
     out["share"] = out["persons"] / max(len(segments), 1)

@@ -12,6 +12,9 @@ Every row ends with a `link_status`: `linked`, `anonymous` (no reference: a till
 a card, a guest checkout — kept and reported as a share, never guessed), `unlinked` (a
 reference no person carries), `ambiguous` (a reference two persons carry: not split, not
 guessed) or `no_link_rule` (the source declares no links_to).
+
+Shared by stage 05 (household spend), stage 07 (segments) and the data-subject requests
+(erasure, subject access); the money settings are `helpers.currency`'s.
 """
 
 from __future__ import annotations
@@ -27,8 +30,7 @@ import pyarrow.compute as pc
 from helpers.clean.dates import standardise_dates
 from helpers.clean.distinct import as_arrow_text, is_given, map_distinct
 from helpers.clean.flags import standardise_flag
-from helpers.segment.config import SegmentConfig
-from helpers.segment.currency import currency_codes, parse_amounts, to_reporting
+from helpers.currency import Rates, currency_codes, parse_amounts, to_reporting
 from helpers.ingest import date_format_per_row
 
 LINK_STATUSES = ("linked", "anonymous", "unlinked", "ambiguous", "no_link_rule")
@@ -124,10 +126,12 @@ def link_to_persons(
                         "but clean_records has no such column"
                     )
                 keyed = clean_records[["record_key", field]]
-                field_tables[field] = pd.DataFrame({
-                    "key": normalise_ref(keyed[field]).to_numpy(dtype=object, na_value=None),
-                    "person_id": keyed["record_key"].map(person_of_record).to_numpy(),
-                })
+                field_tables[field] = pd.DataFrame(
+                    {
+                        "key": normalise_ref(keyed[field]).to_numpy(dtype=object, na_value=None),
+                        "person_id": keyed["record_key"].map(person_of_record).to_numpy(),
+                    }
+                )
             table = field_tables[field]
             found, ambiguous = _lookup(normalise_ref(ref[rows]), table["key"], table["person_id"])
         person[rows] = found
@@ -148,8 +152,9 @@ def promotion_flags(values: pd.Series) -> pd.Series:
 TIME_OF_DAY = r"[T ]\d{1,2}[:.]\d{2}.*$"  # what follows the day in a timestamp
 
 
-def event_days(values: pd.Series, sources: pd.Series, source_summary: pd.DataFrame,
-               reference_date: date) -> pd.DataFrame:
+def event_days(
+    values: pd.Series, sources: pd.Series, source_summary: pd.DataFrame, reference_date: date
+) -> pd.DataFrame:
     """`day` (datetime64[s], the day as written) and `date_issue`, read with each source's own
     date_format by the project's date parser.
 
@@ -178,7 +183,7 @@ def prepare_transactions(
     source_summary: pd.DataFrame,
     record_links: pd.DataFrame,
     clean_records: pd.DataFrame | None,
-    config: SegmentConfig,
+    config: Rates,
     reference_date: date,
 ) -> pd.DataFrame:
     """The canonical (all-text) transactions as a typed table tied to persons.
@@ -198,26 +203,34 @@ def prepare_transactions(
     order_key = pc.binary_join_element_wise(
         _arrow(t["source"]), pc.coalesce(_arrow(t["transaction_id"]), _arrow(t["source_record_id"])), ":"
     ).to_numpy(zero_copy_only=False)
-    issue = np.where(days["day"].isna() & days["date_issue"].eq("future").fillna(False), "future date",
-                     np.where(days["day"].isna(), "unreadable date",
-                              np.where(amount.isna(), "unreadable amount", None)))
-    out = pd.DataFrame({
-        "source": t["source"],
-        "source_record_id": t["source_record_id"],
-        "transaction_id": t["transaction_id"],
-        "order_key": order_key,
-        "person_id": links["person_id"],
-        "link_status": links["link_status"],
-        "purchased_on": days["day"].astype("datetime64[s]"),
-        "amount": amount,
-        "currency": currency,
-        "amount_reporting": reporting,
-        "reporting_currency": config.reporting_currency,
-        "product_category": map_distinct(t["product_category"], _category),
-        "channel": t["channel"],
-        "on_promotion": promotion_flags(t["promotion"]).to_numpy(),
-        "issue": pd.Series(issue, index=t.index, dtype=object),
-    })
+    issue = np.where(
+        days["day"].isna() & days["date_issue"].eq("future").fillna(False),
+        "future date",
+        np.where(
+            days["day"].isna(),
+            "unreadable date",
+            np.where(amount.isna(), "unreadable amount", np.array(None, dtype=object)),
+        ),
+    )
+    out = pd.DataFrame(
+        {
+            "source": t["source"],
+            "source_record_id": t["source_record_id"],
+            "transaction_id": t["transaction_id"],
+            "order_key": order_key,
+            "person_id": links["person_id"],
+            "link_status": links["link_status"],
+            "purchased_on": days["day"].astype("datetime64[s]"),
+            "amount": amount,
+            "currency": currency,
+            "amount_reporting": reporting,
+            "reporting_currency": config.reporting_currency,
+            "product_category": map_distinct(t["product_category"], _category),
+            "channel": t["channel"],
+            "on_promotion": promotion_flags(t["promotion"]).to_numpy(),
+            "issue": pd.Series(issue, index=t.index, dtype=object),
+        }
+    )
     out["usable"] = pd.isna(issue)
     return out.reset_index(drop=True)
 
