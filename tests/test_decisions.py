@@ -332,6 +332,14 @@ def test_accuracy_from_labels_is_the_stratified_estimate():
     assert est["recall_estimated"] == pytest.approx(tp / allp, abs=1e-4)
     few, _ = estimate_accuracy(pairs, resolve(log_of(rows[:15])), 0.9)
     assert few is None
+    # the threshold chart without a truth file: linking from 0.5 takes in the low band too
+    from helpers.decisions.labels import label_threshold_curve
+
+    curve = label_threshold_curve(pairs, resolve(log_of(rows)), [0.5, 0.9]).set_index("threshold")
+    assert curve.loc[0.9, "precision"] == pytest.approx(0.9, abs=1e-4)
+    assert curve.loc[0.5, "precision"] == pytest.approx(allp / 400, abs=1e-4)
+    assert curve.loc[0.5, "recall"] == pytest.approx(1.0)
+    assert label_threshold_curve(pairs, resolve(log_of(rows[:15])), [0.9]) is None
 
 
 # --- the real matching: rerun, records added, retrained -----------------------------------------

@@ -60,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     init.add_argument("--out", type=Path, default=Path("sources.yaml"), help="registry to write (default sources.yaml)")
     init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
+    pub = sub.add_parser("publish", help="copy a run's shareable pages (customer report, index) to a folder")
+    pub.add_argument("run", help="a run id, or latest")
+    pub.add_argument("--to", type=Path, required=True, help="folder to copy them into")
+    pub.add_argument("--project", type=Path)
+    pub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="processed_dir, reports_dir")
+
     from helpers.decisions.commands import add_parsers as add_decision_parsers
 
     add_decision_parsers(sub)  # decide, merge, split: people's corrections (helpers/decisions)
@@ -176,7 +182,35 @@ def _stages(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"generate": _generate, "run": _run, "validate": _validate, "stages": _stages, "init": _init}
+def _publish(args: argparse.Namespace) -> int:
+    """The manager's copy: only the customer report and the index, links to other pages removed."""
+    from helpers import runner
+    from helpers.publish import PublishError, publish
+    from helpers.settings import ConfigError
+
+    try:
+        root = args.project.resolve() if args.project else runner.find_project_root()
+        params = runner.load_parameters(root, runner.RunOptions(overrides=runner.parse_set(args.set)))
+        done = publish(Path(params["processed_dir"]), Path(params["reports_dir"]), args.run, args.to)
+    except (ConfigError, runner.RunError, PublishError) as exc:
+        print(f"clientela publish: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"clientela publish: run {done.run_id} → {done.folder}: "
+        + ", ".join(p.name for p in done.files)
+        + f" ({done.links_removed} links to pages not published removed)"
+    )
+    return 0
+
+
+COMMANDS = {
+    "generate": _generate,
+    "run": _run,
+    "validate": _validate,
+    "stages": _stages,
+    "init": _init,
+    "publish": _publish,
+}
 
 
 def _decision(args: argparse.Namespace) -> int:

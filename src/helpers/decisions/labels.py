@@ -90,3 +90,25 @@ def estimate_accuracy(pairs: pd.DataFrame, resolved: Resolved, threshold: float)
         "method": "pair-level, stratified by score band and link status; model probability where a band has no labels",
     }
     return summary, table
+
+
+def label_threshold_curve(pairs: pd.DataFrame, resolved: Resolved, thresholds: list[float]) -> pd.DataFrame | None:
+    """Estimated precision, recall and F1 if pairs were linked from each threshold: the threshold
+    chart of a run without a truth file (None while there are too few labels).
+
+    Pair-level, like `estimate_accuracy`, which it repeats per threshold: a band's share of
+    `same` does not depend on the threshold, only which of its pairs count as linked."""
+    rows = []
+    for t in thresholds:
+        summary, _ = estimate_accuracy(pairs, resolved, t)
+        if summary is None:
+            return None
+        rows.append(
+            {
+                "threshold": t,
+                "precision": summary["precision_estimated"],
+                "recall": summary["recall_estimated"],
+                "f1": summary["f1_estimated"],
+            }
+        )
+    return pd.DataFrame(rows)

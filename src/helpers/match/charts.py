@@ -132,8 +132,10 @@ def cluster_sizes(links: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def threshold_curve(curve: pd.DataFrame, threshold: float) -> plt.Figure:
-    """Precision, recall and F1 against the link threshold (from the truth file)."""
+def threshold_curve(
+    curve: pd.DataFrame, threshold: float, title: str = "Accuracy against the truth, by threshold"
+) -> plt.Figure:
+    """Precision, recall and F1 against the link threshold (from the truth file, or estimated from reviews)."""
     fig, ax = plt.subplots(figsize=(8, 3.4))
     x = np.arange(len(curve))
     for col, colour in (("precision", "#0969da"), ("recall", "#9a6700"), ("f1", "#1a7f37")):
@@ -146,6 +148,6 @@ def threshold_curve(curve: pd.DataFrame, threshold: float) -> plt.Figure:
     ax.set_xlabel("link threshold (match probability)")
     ax.legend(fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("Accuracy against the truth, by threshold")
+    ax.set_title(title)
     fig.tight_layout()
     return fig
