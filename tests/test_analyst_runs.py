@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FAILING_NOTEBOOK
 
+from conftest import FAILING_NOTEBOOK
 from helpers.run_context import INTERACTIVE_ENV, stage_context
 from helpers.runner import RunError, RunOptions, discover_stages, run
 

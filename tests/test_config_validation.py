@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.contact.rules import RulesError
 from helpers.contact.rules import load_rules as load_contact_rules
 from helpers.gates import SuiteError, load_suite_spec

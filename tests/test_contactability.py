@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from helpers.clean.addresses import standardise_addresses
 from helpers.clean.countries import standardise_countries
 from helpers.clean.emails import standardise_emails

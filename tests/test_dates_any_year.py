@@ -10,8 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.clean.dates import age_at, as_days, iso_days, standardise_dates
 from helpers.clean.records import clean_people
 from helpers.clean.summary import change_summary, change_summary_records

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.generate import DEFAULT_AS_OF, generate, registry_yaml
 from helpers.registry import load_registry
 from helpers.runner import RunOptions, discover_stages, run

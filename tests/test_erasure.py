@@ -19,8 +19,8 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.cli import main as cli_main
 from helpers.contact.suppressions import normalise_reasons
 from helpers.generate import generate

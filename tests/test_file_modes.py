@@ -11,8 +11,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import FAILING_NOTEBOOK
 
+from conftest import FAILING_NOTEBOOK
 from helpers.runner import RunOptions, run
 from helpers.storage import (
     private_umask,

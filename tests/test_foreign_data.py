@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.runner import discover_stages
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, edit_registry
 
+from conftest import ROOT, edit_registry
 from helpers.gates import GateFailed, gate_table, load_suite_spec, run_gate
 from helpers.runner import RunOptions, run
 

@@ -16,10 +16,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from helpers.clean.addresses import standardise_addresses
 from helpers.clean.countries import standardise_countries
 from helpers.clean.dates import age_at, age_band, standardise_dates

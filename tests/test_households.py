@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.household.grouping import MAX_SHARED_CONTACT, _name_tokens, _surname_chance, assign_households
 from helpers.household.ids import assign_household_ids
 from helpers.household.moves import ADDRESS_FIELDS, apply_moves, standardise_moves

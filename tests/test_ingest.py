@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import CRM_ROWS, edit_registry
 
+from conftest import CRM_ROWS, edit_registry
 from helpers.ingest import IngestError, ingest, quarantine_reasons
 from helpers.registry import RegistryError, load_registry
 from helpers.schema import columns_for

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, edit_registry
 
+from conftest import ROOT, edit_registry
 from helpers.gates import GateFailed, run_gate
 from helpers.ingest import ingest
 from helpers.loss import loss_measures

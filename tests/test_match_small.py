@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.match.features import CLEAN_COLUMNS
 from helpers.match.model import load_spec
 from helpers.match.stage import fit, link, prepare

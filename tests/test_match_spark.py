@@ -11,8 +11,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.clean.records import clean_people
 from helpers.generate import generate
 from helpers.ingest import ingest

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import edit_registry
 
+from conftest import edit_registry
 from helpers.registry import RegistryError, load_registry
 
 

@@ -15,8 +15,8 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from conftest import ROOT  # noqa: E402
 
+from conftest import ROOT  # noqa: E402
 from helpers.charts import readable, readable_bins, readable_summary  # noqa: E402
 from helpers.contact.charts import reason_bars  # noqa: E402
 from helpers.contact.decide import REASONS  # noqa: E402

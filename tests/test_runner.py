@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 from conftest import FAILING_NOTEBOOK, add_failing_stage, edit_registry
-
 from helpers.runner import RunOptions, parse_set, run
 
 

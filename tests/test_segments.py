@@ -12,8 +12,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.currency import UnknownCurrency, parse_amounts, to_reporting
 from helpers.gates import run_gate
 from helpers.segment.config import Lifecycle, SegmentConfigError, SegmentRule, load_segment_config, uncovered

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from conftest import ROOT
 
 HELPERS = ROOT / "src" / "helpers"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from helpers.cli import main as cli_main
 from helpers.privacy_requests.erasure import AmbiguousRequest
 from helpers.privacy_requests.subject_access import PersonNotFound, subject_access, write_answer

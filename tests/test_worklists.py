@@ -13,9 +13,8 @@ import stat
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import ROOT
-from test_contactability import JOSE, RULES, TODAY, bounces, golden_of, records, run, suppressions
 
+from conftest import ROOT
 from helpers.contact.worklists import (
     bounced_with_phone,
     profile_completion,
@@ -26,6 +25,7 @@ from helpers.contact.worklists import (
 from helpers.postal import postal_lines
 from helpers.segment.export import export_list
 from helpers.segment.lists import CampaignList, ListDefinition, load_campaign_lists
+from test_contactability import JOSE, RULES, TODAY, bounces, golden_of, records, run, suppressions
 
 ANA = {
     **JOSE,
