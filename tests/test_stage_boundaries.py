@@ -103,6 +103,7 @@ SHARED_EXCEPTIONS = {
     ("profile.py", "helpers.clean.records"): "stage 01 profiles validity with stage 02's standardisers",
     ("profile.py", "helpers.report.leaks"): "the contact-pattern mask every shareable page uses",
     ("runner.py", "helpers.report.leaks"): "every rendered page is scanned for personal data before promotion",
+    ("publish.py", "helpers.report.leaks"): "what leaves the project is scanned once more with the same scan",
     ("cli.py", "helpers.decisions.commands"): "the command line hands `decide`, `merge`, `split` to their package",
     ("cli.py", "helpers.privacy_requests.commands"): "the command line hands `forget`, `subject-access` to theirs",
 }

@@ -45,7 +45,7 @@ STAGES = (
 )
 SEGMENT_COLUMNS = ["person_id", "frequency", "lifecycle", "rfm_segment", "r_score", "fm_score", *PROFILE_COLUMNS]
 # Parameters that say where a run's files go, not what it computes: never "a parameter changed".
-LOCATION_PARAMETERS = frozenset({"processed_dir", "reports_dir", "decisions_dir", "truth_path"})
+LOCATION_PARAMETERS = frozenset({"processed_dir", "reports_dir", "decisions_dir"})
 
 
 @dataclass
