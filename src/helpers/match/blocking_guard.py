@@ -19,19 +19,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from helpers.match.model import describe_rule
-
-
-def _key_sql(term: str) -> str:
-    col, _, n = str(term).partition(":")
-    return f'substr("{col}", 1, {int(n)})' if n else f'"{col}"'
+from helpers.match.model import _term_column, _term_sql, describe_rule
 
 
 def rule_pairs(table: pd.DataFrame, rule: list[str]) -> int:
     """Pairs a plain rule (`[a, b:3]`: agree on a and on b's first 3 characters) would compare."""
-    keys = [_key_sql(t) for t in rule]
+    keys = [_term_sql(t) for t in rule]  # the same key SQL the Splink rule joins on
     where = " AND ".join(f"{k} IS NOT NULL AND CAST({k} AS VARCHAR) <> ''" for k in keys)
-    columns = sorted({str(t).partition(":")[0] for t in rule})
+    columns = sorted({_term_column(t) for t in rule})
     sql = f"SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(*) AS n FROM frame WHERE {where} GROUP BY {', '.join(keys)})"
     with duckdb.connect() as con:
         con.register("frame", table[columns])
