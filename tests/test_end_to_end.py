@@ -48,6 +48,12 @@ def test_every_stage_passes_and_latest_moves(demo_run):
     assert (demo_run["base"] / "reports" / "latest" / "index.html").exists()
 
 
+def test_every_table_of_the_run_is_the_catalogs(demo_run):
+    from test_catalog import check_run_against_catalog
+
+    assert check_run_against_catalog(demo_run["run_dir"]) == []
+
+
 def test_every_people_record_of_the_truth_is_read_or_quarantined(demo_run):
     run_dir = demo_run["run_dir"]
     truth = pd.read_csv(demo_run["base"] / "raw" / "truth" / "records.csv", dtype=str)

@@ -61,10 +61,7 @@ def test_good_batch_passes_both_gates(two_stage_project):
     code, text = _run(two_stage_project, "good")
     assert code == 0, text
     manifest = json.loads((two_stage_project / "data/processed/good/run_manifest.json").read_text())
-    assert [s["metrics"].get(k) for s, k in zip(manifest["stages"], ("gate_raw_records", "gate_clean_records"))] == [
-        "passed",
-        "passed",
-    ]
+    assert [s.get("gates_passed") for s in manifest["stages"]] == [["raw_records"], ["clean_records"]]
 
 
 def _bad_batch(mini_sources):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 
 import matplotlib
 
@@ -25,6 +26,15 @@ from helpers.report.facts import comparison, id_changes, parameter_changes, peop
 from helpers.report.summary import changes_point, overrides_warning  # noqa: E402
 from helpers.segment.charts import lifecycle_bars, rfm_segment_bars  # noqa: E402
 from helpers.segment.table import segment_sizes  # noqa: E402
+from helpers.stage_records import (  # noqa: E402
+    RECORDS,
+    CleanRecord,
+    ContactRecord,
+    GoldenRecord,
+    HouseholdRecord,
+    MatchRecord,
+    SegmentRecord,
+)
 
 # -- the RFM bars: shares of the customers who bought ---------------------------------------------
 
@@ -139,32 +149,65 @@ def test_readable_bins_name_each_band_by_its_edges():
 
 
 def records() -> dict[str, dict]:
-    """Stage records with every figure the report reads, as the stage notebooks write them."""
-    metrics = {
-        "02_clean_standardise": {
-            "reconciliation": [{"source": "crm", "quarantined": 2}, {"source": "web", "quarantined": 1}],
-            "change_summary": [],
-        },
-        "03_match_customers": {"person_ids": {"carried_over": 5, "new": 1, "split": 2}, "evaluation": None},
-        "04_golden_records": {},
-        "05_households": {"rule": "same_address_surname", "moves": {"persons_moved": 1}, "household_ids": {"new": 4}},
-        "06_contactability": {
-            "contactable_share": {"email": 0.5, "phone": 0.25, "mail": 0.75, "sms": 0.1},
-            "suppressions": {},
-            "worklists": {"bounced_call": 3},
-        },
-        "07_segmentation": {
-            "rfm_segments": {"Champions": 7, "(not scored)": 3},
-            "lifecycle": {"lapsed": 2},
-            "linking": {"transactions": 40, "anonymous": 10},
-            "list_sizes": {"a": 4},
-        },
-    }
-    rows_out = {"04_golden_records": 12, "05_households": 9}
-    return {
-        s: {"stage": s, "rows_out": rows_out.get(s), "headline": {"pairs to review": 99}, "metrics": m}
-        for s, m in metrics.items()
-    }
+    """Stage records with every figure the report reads, saved as the stages save them."""
+    saved = [
+        CleanRecord(
+            rows_in=15,
+            rows_out=14,
+            reconciliation=[{"source": "crm", "quarantined": 2}, {"source": "web", "quarantined": 1}],
+            changed_share={"email": 0.1},
+            change_summary=[],
+        ),
+        MatchRecord(
+            rows_in=14,
+            rows_out=14,
+            model_source="trained",
+            training={},
+            comparisons=["first_name"],
+            left_out=[],
+            pairs_scored=30,
+            pairs_linked=4,
+            pairs_vetoed=0,
+            vetoes_lifted=0,
+            person_ids={"carried_over": 5, "new": 1, "split": 2},
+            evaluation=None,
+        ),
+        GoldenRecord(rows_in=14, rows_out=12, survivorship={"name": "most_recent"}, fill_rates={"email": 0.5}),
+        HouseholdRecord(
+            rows_in=12,
+            rows_out=9,
+            rule="same_address_surname",
+            moves={"persons_moved": 1},
+            household_ids={"new": 4},
+            evaluation=None,
+        ),
+        ContactRecord(
+            rows_in=12,
+            rows_out=48,
+            contactable_share={"email": 0.5, "phone": 0.25, "mail": 0.75, "sms": 0.1},
+            reasons={},
+            suppressions={},
+            bounced_addresses=0,
+            worklists={"bounced_call": 3},
+        ),
+        SegmentRecord(
+            rows_in=40,
+            rows_out=12,
+            reporting_currency="EUR",
+            rates_as_of=None,
+            rfm_segments={"Champions": 7, "(not scored)": 3},
+            lifecycle={"lapsed": 2},
+            linking={"transactions": 40, "anonymous": 10},
+            anonymous_revenue_share=0.2,
+            list_sizes={"a": 4},
+        ),
+    ]
+    out = {}
+    for record in saved:
+        payload = json.loads(json.dumps(record.payload()))  # as read back from stages/<stage>.json
+        payload["headline"] = {"pairs to review": 99}
+        out[record.STAGE] = payload
+    return out
 
 
 @pytest.fixture
@@ -187,11 +230,14 @@ def test_stage_reads_takes_every_figure_by_name_not_by_headline_wording(run_dir)
     assert got.golden_customers == stages["04_golden_records"]["rows_out"]
 
 
-@pytest.mark.parametrize("metric", reads.REQUIRED, ids=lambda m: f"{m.stage}.{m.key}")
-def test_a_missing_figure_fails_the_report_naming_it(run_dir, metric):
+REQUIRED = [(cls, name) for cls in reads.READ_RECORDS for name in cls.required_metrics()]
+
+
+@pytest.mark.parametrize(("cls", "name"), REQUIRED, ids=lambda x: x if isinstance(x, str) else x.STAGE)
+def test_a_missing_figure_fails_the_report_naming_it(run_dir, cls, name):
     stages = copy.deepcopy(records())
-    del stages[metric.stage]["metrics"][metric.key]
-    with pytest.raises(reads.ReportInputError, match=f"{metric.stage}: metrics.{metric.key}"):
+    del stages[cls.STAGE]["metrics"][name]
+    with pytest.raises(reads.ReportInputError, match=f"{cls.STAGE}: metrics.{name}"):
         reads.stage_reads(stages, run_dir)
 
 
@@ -204,26 +250,37 @@ def test_a_missing_review_table_or_row_count_fails_the_report(run_dir):
     assert "05_households: rows_out" in str(err.value) and reads.REVIEW_PAIRS_TABLE in str(err.value)
 
 
-def recorded_metrics(notebook: str) -> set[str]:
-    """The keyword names a stage notebook passes to `ctx.record(...)` (its metrics)."""
+def test_a_stage_that_leaves_out_a_figure_fails_at_its_own_end():
+    with pytest.raises(TypeError, match="person_ids"):
+        MatchRecord(rows_in=1, rows_out=1, model_source="trained", training={}, comparisons=[], left_out=[],
+                    pairs_scored=0, pairs_linked=0, pairs_vetoed=0, vetoes_lifted=0, evaluation=None)  # fmt: skip
+
+
+def test_a_record_is_saved_as_plain_json_numbers():
+    record = GoldenRecord(rows_in=np.int64(3), rows_out=2, survivorship={}, fill_rates={"email": np.float64(0.5)})
+    payload = json.loads(json.dumps(record.payload(), default=str))
+    assert payload["rows_in"] == 3 and payload["metrics"]["fill_rates"]["email"] == 0.5
+
+
+def record_call(notebook: str) -> ast.Call:
+    """The record a stage notebook passes to `ctx.record(...)`."""
     nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
-    names: set[str] = set()
     for cell in nb.cells:
         if cell.cell_type != "code" or "ctx.record(" not in cell.source:
             continue
         for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record":
-                names |= {k.arg for k in node.keywords if k.arg}
-    return names
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record" and node.args:
+                assert isinstance(node.args[0], ast.Call), notebook
+                return node.args[0]
+    raise AssertionError(f"{notebook} passes no stage record to ctx.record")
 
 
-@pytest.mark.parametrize("stage", sorted({m.stage for m in reads.REQUIRED + reads.OPTIONAL}))
-def test_every_stage_notebook_still_writes_what_the_report_reads(stage):
-    written = recorded_metrics(f"{stage}.ipynb")
-    needed = {m.key for m in reads.REQUIRED + reads.OPTIONAL if m.stage == stage}
-    assert needed <= written, f"{stage}.ipynb no longer records {sorted(needed - written)}, which the report reads"
-    if stage in reads.ROWS_OUT_STAGES:
-        assert "rows_out" in written
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda c: c.STAGE)
+def test_every_stage_notebook_saves_its_typed_record(cls):
+    call = record_call(f"{cls.STAGE}.ipynb")
+    assert getattr(call.func, "id", None) == cls.__name__
+    given = {k.arg for k in call.keywords}
+    assert {"rows_in", "rows_out", *cls.required_metrics()} <= given, sorted(set(cls.required_metrics()) - given)
 
 
 def test_the_comparison_reads_figures_by_name_and_tolerates_an_older_run():

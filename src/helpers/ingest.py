@@ -29,8 +29,9 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from helpers.background import in_background
+from helpers.catalog import TABLE_BY_KIND, T
 from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
-from helpers.schema import QUARANTINE_COLUMNS, TABLE_BY_KIND, columns_for
+from helpers.schema import QUARANTINE_COLUMNS, columns_for
 
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 _EMPTY_LINE = re.compile(r"\n(?=[ \t\r]*\n)")  # the newline before an empty line
@@ -795,9 +796,9 @@ def save_ingest(result: IngestResult, ctx) -> None:
     """Write stage 01's tables into the run folder: one per kind, even when a kind is absent.
 
     The writing runs on the second core while the stage profiles (`ctx.record` waits for it)."""
-    tables = {TABLE_BY_KIND[kind]: table for kind, table in result.tables.items()}
-    tables["quarantine.parquet"] = result.quarantine
-    tables["source_summary.parquet"] = result.summary
+    tables = {TABLE_BY_KIND[kind].file: table for kind, table in result.tables.items()}
+    tables[T.quarantine.file] = result.quarantine
+    tables[T.source_summary.file] = result.summary
     ctx.write_in_background(tables)
 
 

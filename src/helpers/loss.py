@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.catalog import T, read_previous
+
 # A UTF-8 lead byte read as a cp1252/latin-1 letter (Ã, Â, Å …) followed by a continuation byte read
 # the same way (U+0080–U+00BF), or the cp1252 reading of a UTF-8 punctuation mark (â€™, â€œ).
 MOJIBAKE = "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2018-\u201e\u2122]"
@@ -54,10 +56,9 @@ def mojibake_share(tables: dict[str, pd.DataFrame], sources: pd.Series) -> pd.Se
     return sources.map(shares).astype("float64").fillna(0.0).round(4)
 
 
-def previous_summary(processed_dir: str | Path) -> pd.DataFrame | None:
+def previous_summary(processed_dir: str | Path, run_id: str) -> pd.DataFrame | None:
     """The source summary of the previous good run (`latest`), if any."""
-    path = Path(processed_dir) / "latest" / "source_summary.parquet"
-    return pd.read_parquet(path, columns=["source", "rows_read"]) if path.exists() else None
+    return read_previous(processed_dir, run_id, T.source_summary, columns=["source", "rows_read"])
 
 
 def encoding_hint(summary: pd.DataFrame, quarantine: pd.DataFrame) -> pd.Series:

@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.background import Background, in_background
+from helpers.catalog import Table, table_file
+from helpers.stage_records import STAGE_RECORD_DIR, StageRecord, plain, record_path
 from helpers.storage import (
     ANALYST_DIR,
     private_dir,
@@ -33,7 +35,6 @@ from helpers.storage import (
     write_parquet,
 )
 
-STAGE_RECORD_DIR = "stages"
 INTERACTIVE = "interactive"
 # Where hand runs (run_id "interactive") write instead of <processed_dir>/interactive and
 # <reports_dir>/interactive: `processed/` and `reports/` under this folder. Set by the tests.
@@ -57,23 +58,23 @@ class StageContext:
     pending: list[Background] = field(default_factory=list)  # writes still running in the background
     warnings: list[dict[str, str]] = field(default_factory=list)  # failed warning-level gate expectations
 
-    def path(self, name: str) -> Path:
+    def path(self, name: Table | str) -> Path:
         """Where this stage writes `name` (always in its own run folder)."""
-        return self.run_dir / name
+        return self.run_dir / table_file(name)
 
-    def input_path(self, name: str) -> Path:
+    def input_path(self, name: Table | str) -> Path:
         """Where this stage reads `name`: its run folder, or for a hand run that lacks the table,
         the `latest` good run (the returned path may not exist: check `.exists()`)."""
-        own = self.run_dir / name
+        own = self.run_dir / table_file(name)
         if own.exists() or self.fallback_dir is None:
             return own
-        latest = self.fallback_dir / name
+        latest = self.fallback_dir / table_file(name)
         return latest if latest.exists() else own
 
-    def has(self, name: str) -> bool:
+    def has(self, name: Table | str) -> bool:
         return self.input_path(name).exists()
 
-    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    def read(self, name: Table | str, columns: list[str] | None = None) -> pd.DataFrame:
         """A table of the run; `columns` reads only those (a million clean records have 91)."""
         path = self.input_path(name)
         if not path.exists():
@@ -81,7 +82,7 @@ class StageContext:
                 f" or the latest good run {self.fallback_dir}" if self.fallback_dir else ""
             )
             raise FileNotFoundError(
-                f"{self.stage}: input table {name} is missing from {where}; "
+                f"{self.stage}: input table {table_file(name)} is missing from {where}; "
                 "run the earlier stages first (clientela run, or the earlier notebooks by hand)"
             )
         return pd.read_parquet(path, columns=columns)
@@ -96,19 +97,26 @@ class StageContext:
         """Put the 'analysts only, personal data' banner at the top of an HTML page."""
         return mark_analyst_only(page)
 
-    def write(self, df: pd.DataFrame, name: str) -> Path:
+    def write(self, df: pd.DataFrame, name: Table | str) -> Path:
+        """Save a table of the run; a catalog table is refused, naming the column, when it lacks
+        a column later stages read (helpers/catalog.py)."""
+        if isinstance(name, Table):
+            name.check_columns(list(df.columns), self.stage)
         path = write_parquet(df, self.path(name))
-        if name not in self.outputs:
-            self.outputs.append(name)
+        if table_file(name) not in self.outputs:
+            self.outputs.append(table_file(name))
         return path
 
-    def write_in_background(self, tables: dict[str, pd.DataFrame]) -> Background:
+    def write_in_background(self, tables: dict[Table, pd.DataFrame] | dict[str, pd.DataFrame]) -> Background:
         """Write tables on the second core while the stage goes on (a million rows take seconds
         to encode). `record` waits for every such write and raises its error, if any."""
+        for name, df in tables.items():
+            if isinstance(name, Table):
+                name.check_columns(list(df.columns), self.stage)
         job = in_background(_write_tables, {self.path(name): df for name, df in tables.items()})
         for name in tables:
-            if name not in self.outputs:
-                self.outputs.append(name)
+            if table_file(name) not in self.outputs:
+                self.outputs.append(table_file(name))
         self.pending.append(job)
         return job
 
@@ -133,30 +141,40 @@ class StageContext:
 
     def record(
         self,
-        rows_in: int | None,
-        rows_out: int | None,
+        stage_record: StageRecord | None = None,
+        *,
+        rows_in: int | None = None,
+        rows_out: int | None = None,
         headline: dict[str, Any] | None = None,
         shares: dict[str, float | None] | None = None,
         **metrics: Any,
     ) -> dict:
-        """Leave the stage's numbers for the runner: row counts, headline figures, metrics.
+        """Leave the stage's numbers for the runner, the index page and the report.
 
-        `shares` are the few proportions (0–1) the runner compares with the previous good run
-        to warn of drift (helpers/drift.py).
+        The built-in stages give their typed record (`helpers.stage_records`: a figure the report
+        reads cannot be left out without the stage itself failing); a stage of the user's own may
+        give plain row counts, headline figures and metrics instead. `shares` are the few
+        proportions (0–1) the runner compares with the previous good run to warn of drift
+        (helpers/drift.py).
         """
+        if stage_record is not None:
+            if rows_in is not None or rows_out is not None or headline or shares or metrics:
+                raise TypeError("ctx.record: give a stage record or plain figures, not both")
+            if stage_record.STAGE != self.stage:
+                raise TypeError(
+                    f"ctx.record: {type(stage_record).__name__} is the record of {stage_record.STAGE}, "
+                    f"not of this stage ({self.stage})"
+                )
+        else:
+            stage_record = StageRecord(rows_in=rows_in, rows_out=rows_out, headline=headline or {}, shares=shares or {})
         self.wait_for_writes()
-        payload = {
-            "stage": self.stage,
-            "rows_in": None if rows_in is None else int(rows_in),
-            "rows_out": None if rows_out is None else int(rows_out),
-            "headline": headline or {},
-            "metrics": metrics,
-            "shares": shares or {},
-            "warnings": self.warnings,
-            "outputs": self.outputs,
-            "recorded_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-        write_json(payload, self.run_dir / STAGE_RECORD_DIR / f"{self.stage}.json")
+        payload = stage_record.payload()
+        payload["stage"] = self.stage
+        payload["metrics"] = {**payload["metrics"], **plain(metrics)}
+        payload["warnings"] = self.warnings
+        payload["outputs"] = self.outputs
+        payload["recorded_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
+        write_json(payload, record_path(self.run_dir, self.stage))
         return payload
 
 

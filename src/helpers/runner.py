@@ -446,7 +446,7 @@ class Runner:
         result["seconds"] = round(time.monotonic() - t0, 2)
         record = read_stage_record(run_dir, stage.name) if result["status"] == "passed" else None
         if record:
-            for key in ("rows_in", "rows_out", "headline", "metrics", "shares", "outputs"):
+            for key in ("rows_in", "rows_out", "headline", "metrics", "shares", "gates_passed", "outputs"):
                 result[key] = record.get(key)
             result["warnings"] = list(record.get("warnings") or []) + self._drift(stage, record)
         elif result["status"] == "passed":

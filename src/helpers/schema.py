@@ -106,15 +106,6 @@ COLUMNS_BY_KIND: dict[str, list[str]] = {
     "address_changes": ADDRESS_CHANGES,
 }
 
-# The parquet table each kind is written to by stage 01, in the run folder.
-TABLE_BY_KIND: dict[str, str] = {
-    "people": "raw_records.parquet",
-    "transactions": "transactions.parquet",
-    "interactions": "interactions.parquet",
-    "suppressions": "suppressions.parquet",
-    "address_changes": "address_changes.parquet",
-}
-
 # Columns a registry may fix for a whole file instead of mapping a column (`channel: email`).
 CONSTANT_ALLOWED: dict[str, set[str]] = {
     "suppressions": {"channel", "reason"},

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from helpers.catalog import T
+
 if TYPE_CHECKING:  # the parsers are built on every `clientela` call: pandas only when a decision is made
     import pandas as pd
 
@@ -45,7 +47,7 @@ def _context(args: argparse.Namespace) -> tuple[DecisionStore, Path | None]:
     params = runner.load_parameters(root, runner.RunOptions())
     store = DecisionStore(resolve_store_dir(params.get("decisions_dir") or "data/decisions", root))
     latest = Path(params["processed_dir"]) / "latest"
-    return store, (latest if (latest / "record_links.parquet").exists() else None)
+    return store, (latest if (latest / T.record_links.file).exists() else None)
 
 
 def _latest_links(latest: Path | None, command: str) -> pd.DataFrame:
@@ -55,7 +57,7 @@ def _latest_links(latest: Path | None, command: str) -> pd.DataFrame:
 
     if latest is None:
         raise DecisionError(f"{command}: no good run yet (processed_dir/latest); person ids exist only after a run")
-    return pd.read_parquet(latest / "record_links.parquet", columns=["record_key", "person_id"])
+    return pd.read_parquet(latest / T.record_links.file, columns=["record_key", "person_id"])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
+from helpers.catalog import T, read_previous
 from helpers.stable_ids import HOUSEHOLD_IDS, PERSON_IDS, IdAssignment, assign_stable_ids, format_ids, id_number
 
 PREFIX = HOUSEHOLD_IDS.prefix
@@ -46,12 +46,7 @@ def assign_household_ids(
 
 def previous_households(processed_dir: str | Path, run_id: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """(person_id, household_id) and the register of the last good run, or (None, None)."""
-    latest = Path(processed_dir) / "latest"
-    golden = latest / "golden_customers.parquet"
-    if run_id == "latest" or not golden.exists():
+    members = read_previous(processed_dir, run_id, T.golden_customers, columns=["person_id", "household_id"])
+    if members is None:
         return None, None
-    if "household_id" not in pq.read_schema(golden).names:
-        return None, None
-    members = pd.read_parquet(golden, columns=["person_id", "household_id"])
-    register = latest / "household_ids.parquet"
-    return members[["person_id", "household_id"]], (pd.read_parquet(register) if register.exists() else None)
+    return members, read_previous(processed_dir, run_id, T.household_ids)

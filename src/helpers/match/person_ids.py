@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.catalog import T, read_previous
 from helpers.stable_ids import PERSON_IDS, IdAssignment, assign_stable_ids
 
 PREFIX = PERSON_IDS.prefix
@@ -47,9 +48,7 @@ def assign_person_ids(
 
 def previous_ids(processed_dir: str | Path, run_id: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The id tables of the last good run (`latest`), or (None, None) on a first run."""
-    latest = Path(processed_dir) / "latest"
-    if run_id == "latest" or not (latest / "record_links.parquet").exists():
+    links = read_previous(processed_dir, run_id, T.record_links, columns=["record_key", "person_id"])
+    if links is None:
         return None, None
-    links = pd.read_parquet(latest / "record_links.parquet", columns=["record_key", "person_id"])
-    register = latest / "person_ids.parquet"
-    return links, (pd.read_parquet(register) if register.exists() else None)
+    return links, read_previous(processed_dir, run_id, T.person_ids)

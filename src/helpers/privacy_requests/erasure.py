@@ -47,11 +47,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from helpers.catalog import T
 from helpers.contact.suppressions import normalise_reasons
 from helpers.privacy_requests import tombstones as tb
 from helpers.storage import atomic_path, write_parquet
 
-COUNTS_TABLE = "erasure_counts.parquet"
+COUNTS_TABLE = T.erasure_counts.file
 ERASED_REASON = "erased at the data subject's request"
 SUPPRESSION_IDENTITY = ["email", "phone", "first_name", "last_name", "full_name", "address_line1", "postcode", "city"]
 EMAIL_IN_TEXT = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
@@ -127,7 +128,7 @@ def apply_erasures(
     entries = tb.read_store(decisions_dir)
     if not entries and requests.empty:
         # nothing asked, nothing stored: no key is made; the summary still says 0 erased per source
-        summary = _read(run_dir, "source_summary.parquet")
+        summary = _read(run_dir, T.source_summary.file)
         _finish(run_dir, result, summary, {})
         return result
     key = tb.require_key(decisions_dir)
@@ -185,7 +186,7 @@ def purge_kept_runs(
 
 def list_requests(run_dir: Path) -> pd.DataFrame:
     """The rows of the run's suppression lists whose reason is an erasure (any wording)."""
-    path = run_dir / "suppressions.parquet"
+    path = run_dir / T.suppressions.file
     if not path.exists():
         return pd.DataFrame()
     sup = pd.read_parquet(path)
@@ -195,7 +196,7 @@ def list_requests(run_dir: Path) -> pd.DataFrame:
 
 
 def _default_country(run_dir: Path, sources: pd.Series) -> pd.Series:
-    path = run_dir / "source_summary.parquet"
+    path = run_dir / T.source_summary.file
     if not path.exists():
         return pd.Series(None, index=sources.index, dtype=object)
     summary = pd.read_parquet(path, columns=["source", "default_country"]).drop_duplicates("source")
@@ -289,10 +290,10 @@ def purge_run(
     run_dir = Path(run_dir)
     result = ErasureResult(run_dir)
     extensions: list[dict] = []
-    clean = _read(run_dir, "clean_records.parquet")
-    links = _read(run_dir, "record_links.parquet")
-    raw = _read(run_dir, "raw_records.parquet")
-    summary = _read(run_dir, "source_summary.parquet")
+    clean = _read(run_dir, T.clean_records.file)
+    links = _read(run_dir, T.record_links.file)
+    raw = _read(run_dir, T.raw_records.file)
+    summary = _read(run_dir, T.source_summary.file)
     persons = set(persons or ())
     erased_keys: set[str] = set()
     person_of_erasure = pd.DataFrame(columns=["person_id", "erasure_id"])
@@ -341,14 +342,14 @@ def purge_run(
         erased_rows = clean.loc[gone, ["source", "source_row_number"]].astype(
             {"source": str, "source_row_number": "int64"}
         )
-        result.count("clean_records.parquet", removed=int(gone.sum()))
-        _write(run_dir, "clean_records.parquet", clean[~gone])
+        result.count(T.clean_records.file, removed=int(gone.sum()))
+        _write(run_dir, T.clean_records.file, clean[~gone])
     erased_raw = (
         raw.merge(erased_rows.drop_duplicates(), on=["source", "source_row_number"]) if raw is not None else None
     )
     pattern = _raw_value_pattern(erased_raw) if erased_raw is not None else None
 
-    cq = _read(run_dir, "clean_quarantine.parquet")
+    cq = _read(run_dir, T.clean_quarantine.file)
     if cq is not None and len(cq):
         ref = pd.to_numeric(cq["reason"].astype("string").str.extract(r"at row (\d+)$")[0], errors="coerce")
         dup_of = pd.MultiIndex.from_arrays([cq["source"].astype(str), ref.astype("Int64")])
@@ -359,8 +360,8 @@ def purge_run(
         if gone.any():
             more = cq.loc[gone, ["source", "source_row_number"]].astype({"source": str, "source_row_number": "int64"})
             erased_rows = pd.concat([erased_rows, more], ignore_index=True)
-            result.count("clean_quarantine.parquet", removed=int(gone.sum()))
-            _write(run_dir, "clean_quarantine.parquet", cq[~gone])
+            result.count(T.clean_quarantine.file, removed=int(gone.sum()))
+            _write(run_dir, T.clean_quarantine.file, cq[~gone])
     if raw is not None:
         index = pd.MultiIndex.from_frame(
             raw[["source", "source_row_number"]].astype({"source": str, "source_row_number": "int64"})
@@ -368,35 +369,35 @@ def purge_run(
         gone = index.isin(pd.MultiIndex.from_frame(erased_rows)) if len(erased_rows) else np.zeros(len(raw), dtype=bool)
         per_source = raw.loc[gone, "source"].value_counts().to_dict()
         result.records = int(gone.sum())
-        result.count("raw_records.parquet", removed=int(gone.sum()))
-        _write(run_dir, "raw_records.parquet", raw[~gone])
+        result.count(T.raw_records.file, removed=int(gone.sum()))
+        _write(run_dir, T.raw_records.file, raw[~gone])
     _purge_quarantine(run_dir, result, pattern, key, stones)
 
     if links is not None:
         gone = links["record_key"].isin(erased_keys).to_numpy()
-        result.count("record_links.parquet", removed=int(gone.sum()))
-        _write(run_dir, "record_links.parquet", links[~gone])
-    for name in ("match_pairs.parquet", "review_pairs.parquet"):
+        result.count(T.record_links.file, removed=int(gone.sum()))
+        _write(run_dir, T.record_links.file, links[~gone])
+    for name in (T.match_pairs.file, T.review_pairs.file):
         pairs = _read(run_dir, name)
         if pairs is not None and {"unique_id_l", "unique_id_r"} <= set(pairs.columns):
             gone = (pairs["unique_id_l"].isin(erased_keys) | pairs["unique_id_r"].isin(erased_keys)).to_numpy()
             if gone.any():
                 result.count(name, removed=int(gone.sum()))
                 _write(run_dir, name, pairs[~gone])
-    register = _read(run_dir, "person_ids.parquet")
+    register = _read(run_dir, T.person_ids.file)
     if register is not None and persons:
         hit = register["person_id"].isin(persons)
         register.loc[hit, "status"] = "erased"
         if "merged_into" in register.columns:
             register.loc[hit, "merged_into"] = None
-        result.count("person_ids.parquet", anonymised=int(hit.sum()))
-        _write(run_dir, "person_ids.parquet", register)
-    changes = _read(run_dir, "person_id_changes.parquet")
+        result.count(T.person_ids.file, anonymised=int(hit.sum()))
+        _write(run_dir, T.person_ids.file, register)
+    changes = _read(run_dir, T.person_id_changes.file)
     if changes is not None and len(changes):
         gone = changes["person_id"].isin(persons) | changes.get("other_person_id", pd.Series(False)).isin(persons)
         if gone.any():
-            result.count("person_id_changes.parquet", removed=int(gone.sum()))
-            _write(run_dir, "person_id_changes.parquet", changes[~gone.to_numpy()])
+            result.count(T.person_id_changes.file, removed=int(gone.sum()))
+            _write(run_dir, T.person_id_changes.file, changes[~gone.to_numpy()])
 
     if links is not None and summary is not None and persons:
         _purge_events(run_dir, result, summary, links, clean, persons, per_source)
@@ -426,7 +427,7 @@ def _text_only_purge(run_dir: Path, result: ErasureResult, key: bytes, stones: p
 def _purge_quarantine(
     run_dir: Path, result: ErasureResult, pattern: str | None, key: bytes, stones: pd.DataFrame
 ) -> None:
-    q = _read(run_dir, "quarantine.parquet")
+    q = _read(run_dir, T.quarantine.file)
     if q is None or not len(q) or "raw" not in q.columns:
         return
     hit = _text_hits(q["raw"], pattern, key, stones) & (q["reason"] != ERASED_REASON).to_numpy()
@@ -434,8 +435,8 @@ def _purge_quarantine(
         q.loc[hit, "raw"] = None
         q.loc[hit, "source_record_id"] = None
         q.loc[hit, "reason"] = ERASED_REASON
-        result.count("quarantine.parquet", anonymised=int(hit.sum()))
-        _write(run_dir, "quarantine.parquet", q)
+        result.count(T.quarantine.file, anonymised=int(hit.sum()))
+        _write(run_dir, T.quarantine.file, q)
 
 
 def _purge_events(
@@ -450,7 +451,7 @@ def _purge_events(
     """Sales of the erased become anonymous sales; their service cases and complaints go."""
     from helpers.transactions import link_to_persons
 
-    for name, drop in (("transactions.parquet", False), ("interactions.parquet", True)):
+    for name, drop in ((T.transactions.file, False), (T.interactions.file, True)):
         events = _read(run_dir, name)
         if events is None or not len(events) or "customer_ref" not in events.columns:
             continue
@@ -485,7 +486,7 @@ def _purge_suppressions(
     erased_raw: pd.DataFrame | None = None,
     kept_raw: pd.DataFrame | None = None,
 ) -> None:
-    sup = _read(run_dir, "suppressions.parquet")
+    sup = _read(run_dir, T.suppressions.file)
     if sup is None or not len(sup):
         return
     sup = sup.reset_index(drop=True)
@@ -525,8 +526,8 @@ def _purge_suppressions(
     hit &= has_identity
     if hit.any():
         sup.loc[hit, columns] = None
-        result.count("suppressions.parquet", anonymised=int(hit.sum()))
-        _write(run_dir, "suppressions.parquet", sup)
+        result.count(T.suppressions.file, anonymised=int(hit.sum()))
+        _write(run_dir, T.suppressions.file, sup)
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -553,7 +554,7 @@ def _purge_address_changes(
     run_dir: Path, result: ErasureResult, erased_raw: pd.DataFrame, per_source: dict[str, int]
 ) -> None:
     """Change-of-address requests under an erased person's name at their old postcode."""
-    moves = _read(run_dir, "address_changes.parquet")
+    moves = _read(run_dir, T.address_changes.file)
     if moves is None or not len(moves):
         return
 
@@ -571,8 +572,8 @@ def _purge_address_changes(
     if hit.any():
         for source, n in moves.loc[hit, "source"].value_counts().items():
             per_source[source] = per_source.get(source, 0) + int(n)
-        result.count("address_changes.parquet", removed=int(hit.sum()))
-        _write(run_dir, "address_changes.parquet", moves[~hit])
+        result.count(T.address_changes.file, removed=int(hit.sum()))
+        _write(run_dir, T.address_changes.file, moves[~hit])
 
 
 def _purge_later_stages(
@@ -580,17 +581,17 @@ def _purge_later_stages(
 ) -> None:
     """Tables of stages 04–08 (kept runs): rows of the erased go, exports and database follow."""
     handled = {
-        "clean_records.parquet",
-        "record_links.parquet",
-        "raw_records.parquet",
-        "clean_quarantine.parquet",
-        "person_ids.parquet",
-        "person_id_changes.parquet",
-        "transactions.parquet",
-        "interactions.parquet",
-        "suppressions.parquet",
-        "address_changes.parquet",
-        "quarantine.parquet",
+        T.clean_records.file,
+        T.record_links.file,
+        T.raw_records.file,
+        T.clean_quarantine.file,
+        T.person_ids.file,
+        T.person_id_changes.file,
+        T.transactions.file,
+        T.interactions.file,
+        T.suppressions.file,
+        T.address_changes.file,
+        T.quarantine.file,
         COUNTS_TABLE,
     }
     changed = False
@@ -610,14 +611,14 @@ def _purge_later_stages(
             continue
         if "contact" in frame.columns:
             contacts |= {str(v) for v in frame.loc[hit, "contact"].dropna()}
-        if path.name == "transactions_linked.parquet":  # sales stay, as anonymous ones
+        if path.name == T.transactions_linked.file:  # sales stay, as anonymous ones
             for column in ("person_id", "customer_ref"):
                 if column in frame.columns:
                     frame.loc[hit, column] = None
             if "link_status" in frame.columns:
                 frame.loc[hit, "link_status"] = "anonymous"
             result.count(path.name, anonymised=int(hit.sum()))
-        elif path.name == "households.parquet" and "members" in frame.columns:
+        elif path.name == T.households.file and "members" in frame.columns:
             alone = hit & (pd.to_numeric(frame["members"], errors="coerce").fillna(1) <= 1).to_numpy()
             frame.loc[hit & ~alone, "primary_person_id"] = None  # the others keep their household
             result.count(path.name, removed=int(alone.sum()), anonymised=int((hit & ~alone).sum()))
@@ -679,7 +680,7 @@ def _finish(run_dir: Path, result: ErasureResult, summary: pd.DataFrame | None, 
         add = summary["source"].map(per_source).fillna(0)
         summary["rows_erased"] = (before.fillna(0) + add).astype("int64")
         if per_source or not had:  # the column is always there once erasures were looked for
-            _write(run_dir, "source_summary.parquet", summary)
+            _write(run_dir, T.source_summary.file, summary)
     if not result.tables:
         return
     log = _read(run_dir, COUNTS_TABLE)
@@ -740,8 +741,8 @@ def forget(
     processed_dir, decisions_dir = Path(processed_dir), Path(decisions_dir)
     key = tb.require_key(decisions_dir)
     latest = processed_dir / "latest"
-    clean = pd.read_parquet(latest / "clean_records.parquet") if (latest / "clean_records.parquet").exists() else None
-    links = pd.read_parquet(latest / "record_links.parquet") if (latest / "record_links.parquet").exists() else None
+    clean = pd.read_parquet(latest / T.clean_records.file) if (latest / T.clean_records.file).exists() else None
+    links = pd.read_parquet(latest / T.record_links.file) if (latest / T.record_links.file).exists() else None
     entries, person_ids = [], set()
     for request in requests:
         person = None

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.catalog import T
 from helpers.privacy_requests import tombstones as tb
 from helpers.privacy_requests.erasure import AmbiguousRequest, identify
 from helpers.storage import write_text
@@ -38,12 +39,12 @@ class PersonNotFound(LookupError):
 
 def find_person(run_dir: Path, request: str, country: str | None = None) -> str:
     """The person id of `latest` that the request names (a person id, email, phone or national id)."""
-    links = pd.read_parquet(run_dir / "record_links.parquet", columns=["record_key", "person_id"])
+    links = pd.read_parquet(run_dir / T.record_links.file, columns=["record_key", "person_id"])
     text = request.strip()
     if links["person_id"].eq(text).any():
         return text
     identity = tb.standardise_identity(identify(text, country))
-    clean = pd.read_parquet(run_dir / "clean_records.parquet", columns=["record_key", *IDENTITY_COLUMNS])
+    clean = pd.read_parquet(run_dir / T.clean_records.file, columns=["record_key", *IDENTITY_COLUMNS])
     hit = pd.Series(False, index=clean.index)
     for column in IDENTITY_COLUMNS:
         value = identity[column].iloc[0]
@@ -82,15 +83,15 @@ def subject_access(
 ) -> dict[str, Any]:
     """Everything `latest` and the decisions store hold about the person the request names."""
     latest = Path(processed_dir) / "latest"
-    if not (latest / "record_links.parquet").exists():
+    if not (latest / T.record_links.file).exists():
         raise PersonNotFound(f"{latest} has no good run with matched persons yet: run the pipeline first")
     run_dir = latest.resolve()
     person = find_person(run_dir, request, country)
-    links = pd.read_parquet(run_dir / "record_links.parquet")
+    links = pd.read_parquet(run_dir / T.record_links.file)
     keys = set(links.loc[links["person_id"] == person, "record_key"])
-    clean = pd.read_parquet(run_dir / "clean_records.parquet")
+    clean = pd.read_parquet(run_dir / T.clean_records.file)
     theirs = clean[clean["record_key"].isin(keys)]
-    raw = _table(run_dir, "raw_records.parquet")
+    raw = _table(run_dir, T.raw_records.file)
     rows = set(zip(theirs["source"].astype(str), theirs["source_row_number"].astype("int64")))
     raw_mask = (
         pd.Series(list(zip(raw["source"].astype(str), raw["source_row_number"].astype("int64"))), index=raw.index).isin(
@@ -99,16 +100,16 @@ def subject_access(
         if raw is not None
         else None
     )
-    golden = _table(run_dir, "golden_customers.parquet")
+    golden = _table(run_dir, T.golden_customers.file)
     if golden is None:
-        golden = _table(run_dir, "golden_records.parquet")
-    members = _table(run_dir, "household_members.parquet")
+        golden = _table(run_dir, T.golden_records.file)
+    members = _table(run_dir, T.household_members.file)
     household_ids = (
         set(members.loc[members["person_id"] == person, "household_id"])
         if members is not None and "household_id" in members.columns
         else set()
     )
-    households = _table(run_dir, "households.parquet")
+    households = _table(run_dir, T.households.file)
 
     def person_rows(name: str, column: str = "person_id", drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         frame = _table(run_dir, name)
@@ -116,7 +117,7 @@ def subject_access(
             return []
         return _rows(frame, frame[column] == person, drop)
 
-    pairs = _table(run_dir, "review_pairs.parquet")
+    pairs = _table(run_dir, T.review_pairs.file)
     answer: dict[str, Any] = {
         "request": {
             "asked_for": request,
@@ -129,20 +130,20 @@ def subject_access(
         "standardised_records": _rows(theirs),
         "golden_record": person_rows(golden_name(run_dir)),
         "household": {
-            "membership": person_rows("household_members.parquet"),
+            "membership": person_rows(T.household_members.file),
             "households": _rows(households, households["household_id"].isin(household_ids), drop=("primary_person_id",))
             if households is not None
             else [],
         },
-        "contactability": person_rows("contactability.parquet"),
-        "segments": person_rows("segments.parquet"),
+        "contactability": person_rows(T.contactability.file),
+        "segments": person_rows(T.segments.file),
         "campaign_lists": _lists(run_dir, person),
-        "suppressions_matched": person_rows("suppression_matches.parquet"),
-        "transactions": person_rows("transactions_linked.parquet"),
+        "suppressions_matched": person_rows(T.suppression_matches.file),
+        "transactions": person_rows(T.transactions_linked.file),
         "interactions": _interactions(run_dir, links, clean, person),
-        "address_moves": person_rows("address_moves.parquet"),
-        "address_history": person_rows("address_history.parquet"),
-        "person_id_history": person_rows("person_ids.parquet") + person_rows("person_id_changes.parquet"),
+        "address_moves": person_rows(T.address_moves.file),
+        "address_history": person_rows(T.address_history.file),
+        "person_id_history": person_rows(T.person_ids.file) + person_rows(T.person_id_changes.file),
         "pending_review_pairs": _rows(pairs, pairs["unique_id_l"].isin(keys) | pairs["unique_id_r"].isin(keys))
         if pairs is not None and "unique_id_l" in pairs.columns
         else [],
@@ -152,7 +153,7 @@ def subject_access(
 
 
 def golden_name(run_dir: Path) -> str:
-    return "golden_customers.parquet" if (run_dir / "golden_customers.parquet").exists() else "golden_records.parquet"
+    return T.golden_customers.file if (run_dir / T.golden_customers.file).exists() else T.golden_records.file
 
 
 def _lists(run_dir: Path, person: str) -> list[dict[str, Any]]:
@@ -167,7 +168,7 @@ def _lists(run_dir: Path, person: str) -> list[dict[str, Any]]:
 
 
 def _interactions(run_dir: Path, links: pd.DataFrame, clean: pd.DataFrame, person: str) -> list[dict[str, Any]]:
-    events, summary = _table(run_dir, "interactions.parquet"), _table(run_dir, "source_summary.parquet")
+    events, summary = _table(run_dir, T.interactions.file), _table(run_dir, T.source_summary.file)
     if events is None or summary is None or not len(events) or "links_to" not in summary.columns:
         return []
     from helpers.transactions import link_to_persons

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import sparse
 
+from helpers.catalog import T, previous_run_dir
 from helpers.charts import readable
 from helpers.clean.summary import FIELDS as CLEAN_FIELDS
 from helpers.clean.summary import change_summary
@@ -121,7 +122,7 @@ def cleaning_table(clean: pd.DataFrame, stage02: dict | list[dict] | None) -> pd
     beside it the share that could not be checked (`unknown_share`: validity null, e.g. an
     identity number of a country without a checksum rule) — not known bad, so not invalid.
 
-    Stage 02 records this table (`reads.CHANGE_SUMMARY`; given here as those records, or as stage
+    Stage 02 records this table (`CleanRecord.change_summary`; given here as those records, or as stage
     02's whole record); runs from before it did are summarised again here (runs from before
     validity was three-valued have no unknown share: null)."""
     recorded = stage02.get("metrics", {}).get("change_summary") if isinstance(stage02, dict) else stage02
@@ -202,7 +203,7 @@ ID_EVENTS = {  # the id counts of stages 03 and 05 (person_ids.counts, household
 
 def id_changes(persons: dict[str, int], households: dict[str, int]) -> pd.DataFrame:
     """Customers and households kept, new, merged, split and retired against the previous run,
-    from the id counts stages 03 (`reads.PERSON_IDS`) and 05 (`reads.HOUSEHOLD_IDS`) recorded."""
+    from the id counts stages 03 (`MatchRecord.person_ids`) and 05 (`HouseholdRecord.household_ids`) recorded."""
     return pd.DataFrame(
         {
             "customers": [persons.get(e) for e in ID_EVENTS],
@@ -237,8 +238,8 @@ def lists_table(sizes: dict[str, int], definitions: list[ListDefinition]) -> pd.
 def previous_run(processed_dir: Path, run_id: str) -> tuple[str, dict[str, dict], dict] | None:
     """The last good run (`latest`) when it is another run than this one: its id, its stage
     records and its manifest."""
-    latest = Path(processed_dir) / "latest"
-    if not (latest / "run_manifest.json").exists():
+    latest = previous_run_dir(processed_dir, run_id)
+    if latest is None or not (latest / "run_manifest.json").exists():
         return None
     manifest = read_json(latest / "run_manifest.json")
     if manifest.get("run_id") == run_id:
@@ -324,16 +325,16 @@ def collect_facts(
             columns = [c for c in columns if c in present]
         return pd.read_parquet(path, columns=columns)
 
-    summary = read("source_summary.parquet")
-    sources = source_table(summary, read("freshness.parquet"))
-    clean = read("clean_records.parquet", clean_columns())
-    links = read("record_links.parquet", ["record_key", "source", "person_id"])
+    summary = read(T.source_summary.file)
+    sources = source_table(summary, read(T.freshness.file))
+    clean = read(T.clean_records.file, clean_columns())
+    links = read(T.record_links.file, ["record_key", "source", "person_id"])
     golden_cols = ["person_id", *[gold for gold, _ in KEY_FIELDS.values()], "first_name", "email", "phone"]
-    golden = read("golden_customers.parquet", list(dict.fromkeys(golden_cols)))
-    households = read("households.parquet", ["members", "children_present"])
-    contact = read("contactability.parquet", ["person_id", "channel", "contactable", "reason"])
-    interests = [c for c in pq.read_schema(run_dir / "segments.parquet").names if c.startswith("interest_")]
-    segments = read("segments.parquet", SEGMENT_COLUMNS + interests)
+    golden = read(T.golden_customers.file, list(dict.fromkeys(golden_cols)))
+    households = read(T.households.file, ["members", "children_present"])
+    contact = read(T.contactability.file, ["person_id", "channel", "contactable", "reason"])
+    interests = [c for c in pq.read_schema(run_dir / T.segments.file).names if c.startswith("interest_")]
+    segments = read(T.segments.file, SEGMENT_COLUMNS + interests)
     rfm_names = [n for n in reads.rfm_segments if n != "(not scored)"]
 
     worklists = pd.Series(

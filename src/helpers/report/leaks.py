@@ -26,6 +26,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from helpers.catalog import T
+
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Digits with the separators people write phone numbers with (not commas: they group counts).
 PHONE_LIKE = re.compile(r"\+?\d[\d \-./()]{5,}\d")
@@ -42,7 +44,7 @@ MIN_ID_LENGTH = 6
 # Which columns of which run table hold which kind of personal value.
 PERSONAL_COLUMNS: dict[str, dict[str, list[str]]] = {
     # Stage 01's records: the only source of values for stage 01's own page.
-    "raw_records.parquet": {
+    T.raw_records.file: {
         "email": ["email"],
         "phone": ["phone"],
         "national_id": ["national_id", "loyalty_card"],
@@ -50,7 +52,7 @@ PERSONAL_COLUMNS: dict[str, dict[str, list[str]]] = {
         "last_name": ["last_name"],
         "full_name": ["full_name"],
     },
-    "clean_records.parquet": {
+    T.clean_records.file: {
         "email": ["email", "email_std"],
         "phone": ["phone", "phone_std"],
         "national_id": ["national_id", "national_id_std", "loyalty_card"],
@@ -58,14 +60,14 @@ PERSONAL_COLUMNS: dict[str, dict[str, list[str]]] = {
         "last_name": ["last_name", "last_name_std"],
         "full_name": ["full_name"],
     },
-    "suppressions.parquet": {
+    T.suppressions.file: {
         "email": ["email"],
         "phone": ["phone"],
         "first_name": ["first_name"],
         "last_name": ["last_name"],
         "full_name": ["full_name"],
     },
-    "address_changes.parquet": {"first_name": ["first_name"], "last_name": ["last_name"], "full_name": ["full_name"]},
+    T.address_changes.file: {"first_name": ["first_name"], "last_name": ["last_name"], "full_name": ["full_name"]},
 }
 
 

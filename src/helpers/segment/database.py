@@ -17,18 +17,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from helpers.catalog import T
 from helpers.storage import atomic_path
 
 DATABASE = "customers.duckdb"
 # table -> the run-folder files it can be built from, first existing one wins
 TABLES: dict[str, tuple[str, ...]] = {
-    "golden_customers": ("golden_customers.parquet",),
-    "households": ("households.parquet",),
-    "transactions": ("transactions_linked.parquet", "transactions.parquet"),
-    "contactability": ("contactability.parquet",),
-    "segments": ("segments.parquet",),
-    "record_links": ("record_links.parquet",),
-    "clean_records": ("clean_records.parquet",),
+    "golden_customers": (T.golden_customers.file,),
+    "households": (T.households.file,),
+    "transactions": (T.transactions_linked.file, T.transactions.file),
+    "contactability": (T.contactability.file,),
+    "segments": (T.segments.file,),
+    "record_links": (T.record_links.file,),
+    "clean_records": (T.clean_records.file,),
 }
 
 # Shown in the README; tests run each against a small database.
