@@ -20,7 +20,6 @@ import io
 import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +28,7 @@ import pandas as pd
 
 from helpers.registry import DATE_COLUMNS, MAPPABLE_LINEAGE, is_within_allowed_tree
 from helpers.schema import COLUMNS_BY_KIND
+from helpers.text import ascii_words
 
 SAMPLE_ROWS = 2000
 SAMPLE_BYTES = 1 << 20  # of a text file: enough for SAMPLE_ROWS rows of any sane export
@@ -622,7 +622,7 @@ class Sample:
 
 def normalise(header: str) -> list[str]:
     """A header as lower-case, accent-free words: 'Código_Postal' -> ['codigo', 'postal']."""
-    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode().lower()
+    text = ascii_words(str(header))
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
     return re.findall(r"[a-z0-9]+", text)
 
@@ -1106,7 +1106,7 @@ def _propose_constants(prop: Proposal, by_name: dict[str, Profile]) -> None:
 
 def source_name(path: Path, taken: set[str]) -> str:
     """A snake_case source name from the file name, unique in the registry."""
-    plain = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
+    plain = ascii_words(path.stem)
     base = "_".join(re.findall(r"[a-z0-9]+", plain)) or "source"
     base = base if base[0].isalpha() else f"s_{base}"
     name, n = base, 2

@@ -21,7 +21,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -30,9 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.countries import as_arrow, blank_to_null, fold, read_data_csv, squash, to_objects
+from helpers.clean.countries import as_arrow, blank_to_null, squash, to_objects
 from helpers.clean.distinct import not_known_bad, per_distinct
 from helpers.clean.postcodes import standardise_postcodes
+from helpers.text import fold, fold_text, read_data_csv
 
 OUTPUT_COLUMNS = [
     "address_line1_std",
@@ -120,8 +120,7 @@ def profiles() -> dict[str, Profile]:
 
 def _plain(text: str) -> str:
     """Accent-free lower case without dots: the lookup form of a word ("Avda." → "avda")."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c)).replace(".", "").strip()
+    return fold_text(text).replace(".", "").strip()
 
 
 def _pattern(word: str) -> str:
@@ -303,8 +302,7 @@ def _cities() -> dict[tuple[str, str], str]:
 
 def _key_text(text: str) -> str:
     """Accent-free lower case, punctuation as spaces, for city lookups."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).replace(".", "").replace("'", "")
+    plain = fold_text(text).replace(".", "").replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 

@@ -9,10 +9,7 @@ here because pandas refuses group references (``\\1``) in Arrow replacements.
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -22,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from helpers.clean.distinct import per_distinct
+from helpers.text import fold, read_data_csv
 
 # Values people put in a field to say "I don't know"; they count as missing, not as garbage.
 # "NA" is deliberately absent: it is Namibia's code (and pandas already reads a bare NA as null).
@@ -101,26 +99,6 @@ def squash(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
-def fold(arr: pa.Array) -> pa.Array:
-    """Lower-case, accent-free text: the form every matching key is built from.
-
-    NFKD also unfolds compatibility characters, so the ordinal "º" becomes "o" and "ﬁ" becomes
-    "fi"; callers that need º/ª must deal with them before folding.
-    """
-    arr = pc.utf8_lower(arr)
-    # Plain ASCII rows (most keys) need nothing more; the rest are decomposed and stripped.
-    accented = pc.fill_null(pc.invert(pc.string_is_ascii(arr)), False)
-    if not pc.any(accented).as_py():
-        return arr
-    part = pc.utf8_normalize(arr.filter(accented), "NFKD")
-    part = pc.replace_substring_regex(part, r"\p{Mn}+", "")
-    # Letters Unicode does not decompose into a base letter plus an accent.
-    if pc.any(pc.match_substring_regex(part, "[ßæœøłđ]")).as_py():
-        for letter, plain in (("ß", "ss"), ("æ", "ae"), ("œ", "oe"), ("ø", "o"), ("ł", "l"), ("đ", "d")):
-            part = pc.replace_substring(part, letter, plain)
-    return pc.replace_with_mask(arr, accented, part)
-
-
 def blank_to_null(arr: pa.Array) -> pa.Array:
     """Null out values that say nothing (empty, "-", "N/A", "unknown" …)."""
     # Lower-casing suffices (the tokens are ASCII) and is much cheaper than folding long lines.
@@ -137,14 +115,6 @@ def to_objects(arr: pa.Array) -> np.ndarray:
     if arr.null_count:
         values[pc.is_null(arr).to_numpy(zero_copy_only=False)] = None
     return values
-
-
-def read_data_csv(name: str) -> pd.DataFrame:
-    """A package data file (src/helpers/data/NAME) as a DataFrame of strings; '#' lines are notes."""
-    text = resources.files("helpers").joinpath("data", name).read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    rows = list(csv.reader(io.StringIO("\n".join(lines))))
-    return pd.DataFrame(rows[1:], columns=rows[0]).fillna("")
 
 
 # ---------------------------------------------------------------------------------------------

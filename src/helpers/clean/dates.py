@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -45,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.clean.distinct import per_distinct
+from helpers.text import strip_accents
 
 EXCEL_ORIGIN = np.datetime64("1899-12-30", "D")
 SERIAL_MIN, SERIAL_MAX = 2200, 73050  # 1906-01-08 .. 2099-12-31
@@ -314,13 +314,7 @@ def _step_serial(low: pd.Series, res: _Result) -> None:
 
 def _month_text(low: pd.Series) -> pd.Series:
     """'4 de Marzo de 1985' -> '4 marzo 1985', 'March 4th, 1985' -> 'march 4 1985'."""
-    t = low.map(
-        lambda s: (
-            "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
-            if isinstance(s, str)
-            else s
-        )
-    )
+    t = low.map(lambda s: strip_accents(s) if isinstance(s, str) else s)
     t = t.str.replace(r"[,./\-]", " ", regex=True)
     t = t.str.replace(r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|o)\b", r"\1", regex=True)
     words = "|".join((*_WEEKDAYS, *_FILLER))

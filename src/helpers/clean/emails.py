@@ -28,7 +28,6 @@ the rare non-ASCII addresses.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,8 @@ import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from helpers.text import read_data_lines
 
 from .distinct import TEXT, per_distinct
 from .distinct import as_arrow_text as _as_text
@@ -113,8 +114,7 @@ def standardise_emails(email: pd.Series) -> pd.DataFrame:
 
 def _data_lines(name: str) -> list[str]:
     """Non-comment, non-blank lines of a package data file (lower-cased)."""
-    text = (importlib.resources.files("helpers") / "data" / name).read_text(encoding="utf-8")
-    return [ln.strip().lower() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return [ln.lower() for ln in read_data_lines(name)]
 
 
 @functools.cache

@@ -13,12 +13,12 @@ with one value per row when several sources are standardised together). Without 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
 from helpers.clean.distinct import per_distinct
+from helpers.text import fold_text
 
 _FEMALE = """f female woman women w fem feminine femenino femenina feminino feminina mujer mulher
 donna femmina femminile girl""".split()
@@ -40,9 +40,7 @@ def _norm(value: object) -> str:
     so spacing, dots and hyphens people type around a code do not matter)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    s = unicodedata.normalize("NFKD", str(value).strip().lower())
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    return re.sub(r"[^a-z]", "", s)
+    return re.sub(r"[^a-z]", "", fold_text(str(value).strip()))
 
 
 def _code(frame: pd.DataFrame) -> pd.DataFrame:

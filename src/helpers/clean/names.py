@@ -39,13 +39,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 from nicknames import NickNamer
 
 from helpers.clean.distinct import per_distinct
+from helpers.text import fold_text, read_data_lines, strip_accents
 
 OUTPUT_COLUMNS = [
     "title_std",
@@ -67,8 +67,6 @@ LANG_BY_COUNTRY: dict[str, str] = {**{c: "es" for c in _ES}, **{c: "pt" for c in
 ROMANCE = ("es", "it", "pt")
 DOUBLE_SURNAME = ("es", "pt")
 
-# Characters NFKD does not decompose into a base letter.
-_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _NOT_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _APOSTROPHES = re.compile(r"[’'`´]")
@@ -89,14 +87,6 @@ _NONE = np.array(None, dtype=object)
 # ---------------------------------------------------------------------------------------------
 
 
-def strip_accents(text: str) -> str:
-    """'José Núñez' -> 'Jose Nunez': the form ASCII-only systems store, so keys must use it."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def name_key(text: str | None) -> str | None:
     """Accent-free, lower-case letters with single spaces ("O'Brien-Núñez" -> "obrien nunez").
 
@@ -105,7 +95,7 @@ def name_key(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    s = strip_accents(text.lower().translate(_SPECIAL))
+    s = fold_text(text)
     s = _APOSTROPHES.sub("", s)
     s = _SEPARATORS.sub(" ", s)
     s = _NOT_LETTER.sub("", s.replace(".", " "))
@@ -136,8 +126,7 @@ def _hkey(token: str) -> str:
 
 def _data_lines(name: str) -> list[str]:
     """Non-comment, non-empty lines of a package data file."""
-    text = files("helpers").joinpath("data", name).read_text(encoding="utf-8")
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return read_data_lines(name)
 
 
 def _csv_rows(name: str) -> list[list[str]]:

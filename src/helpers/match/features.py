@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from helpers.clean.distinct import known_good, map_distinct, not_known_bad
 from helpers.clean.emails import _is_placeholder, placeholders
+from helpers.text import ascii_words
 
 # Matching column → what it holds. The order is the order of the table.
 FEATURES: dict[str, str] = {
@@ -60,14 +61,7 @@ def _text_key(values: pd.Series) -> pd.Series:
     """Lower-case, accent-free, single-spaced text, computed once per distinct value."""
     distinct = pd.Series(values.dropna().unique())
     keys = (
-        distinct.astype(str)
-        .str.normalize("NFKD")
-        .str.encode("ascii", "ignore")
-        .str.decode("ascii")
-        .str.lower()
-        .str.replace(r"[^a-z0-9]+", " ", regex=True)
-        .str.strip()
-        .replace("", None)
+        distinct.astype(str).map(ascii_words).str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip().replace("", None)
     )
     return values.map(pd.Series(keys.to_numpy(), index=distinct.to_numpy()))
 
