@@ -155,7 +155,7 @@ class MatchRecord(StageRecord):
     pairs_scored: int
     pairs_linked: int
     pairs_vetoed: int
-    vetoes_lifted: int
+    vetoes_lifted: list[str]  # vetoes the data could not support, each with why
     person_ids: dict[str, int]  # carried over, new, merged, split, retired since the previous run
     evaluation: dict[str, Any] | None  # against the truth file; None without one
     decisions: dict[str, Any] | None = None  # people's review decisions applied

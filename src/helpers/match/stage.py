@@ -11,11 +11,20 @@ import pandas as pd
 
 from helpers.decisions.constrain import Constrained, constrain
 from helpers.decisions.resolve import Resolved
+from helpers.drift import share_true
 from helpers.match.backends import database_api
 from helpers.match.blocking_guard import left_out_message, oversized_rules
 from helpers.match.features import frequencies_within, matching_table, present_features
-from helpers.match.linking import cluster_records, new_linker, quiet_splink, record_links, score_pairs
-from helpers.match.model import NO_PAIRS, ModelSpec, ResolvedModel, frequency_columns, resolve, splink_settings
+from helpers.match.linking import blocking_counts, cluster_records, new_linker, quiet_splink, record_links, score_pairs
+from helpers.match.model import (
+    NO_PAIRS,
+    ModelSpec,
+    ResolvedModel,
+    describe_rule,
+    frequency_columns,
+    resolve,
+    splink_settings,
+)
 from helpers.match.training import (
     TrainingOutcome,
     apply_defaults,
@@ -29,6 +38,7 @@ from helpers.match.training import (
     refine_prior,
     train,
 )
+from helpers.stage_records import MatchRecord
 
 
 @dataclass
@@ -246,3 +256,101 @@ def link(
     clusters = cluster_records(prep.table["unique_id"], edges, match_threshold)
     links = record_links(clean, clusters, edges, match_threshold)
     return Linked(pairs, predictions, clusters, links, linker, constrained)
+
+
+# Above this many records, the pairs each blocking rule adds are estimated on a 10% sample of
+# records (exact counting costs a self-join per rule; the estimate is shown as such).
+EXACT_PAIR_COUNT_UP_TO = 300_000
+
+
+def pairs_per_rule(prep: Prepared) -> pd.DataFrame:
+    """The pairs each blocking rule adds and the running total (the model's cost), counted
+    exactly up to EXACT_PAIR_COUNT_UP_TO records and estimated from a sample above."""
+    sample = 1.0 if len(prep.table) <= EXACT_PAIR_COUNT_UP_TO else 0.1
+    return blocking_counts(prep.training_records, prep.resolved.blocking_rules, sample=sample)
+
+
+def check_one_person_per_record(links: pd.DataFrame, clean_rows: int) -> None:
+    """The stage's contract: every clean record has exactly one person. Stops the run otherwise."""
+    if len(links) != clean_rows or links["record_key"].duplicated().any():
+        raise RuntimeError(
+            f"record_links has {len(links):,} rows for {clean_rows:,} clean records: every record needs exactly one person"
+        )
+
+
+def decision_figures(
+    logged: int, in_force: Resolved, files_read: list, files_refused: list, constrained: Constrained | None
+) -> dict[str, Any]:
+    """What people's review decisions did this run, for the stage record and the report."""
+    return {
+        "in_log": logged,
+        "same": len(in_force.must),
+        "different": len(in_force.cannot),
+        "unsure": len(in_force.unsure),
+        "conflicts": len(in_force.conflicts),
+        "files_read": files_read,
+        "files_refused": files_refused,
+        "outcomes": constrained.report["outcome"].value_counts().to_dict() if constrained is not None else {},
+        "effect": constrained.effect if constrained is not None else {},
+    }
+
+
+def match_record(
+    *,
+    clean_rows: int,
+    linked: Linked,
+    links: pd.DataFrame,
+    fitted: Fitted,
+    resolved: ResolvedModel,
+    blocking: pd.DataFrame,
+    review_pairs: int,
+    person_ids: dict[str, int],
+    evaluation: dict[str, Any] | None,
+    decisions: dict[str, Any],
+    accuracy_from_reviews: dict[str, Any] | None,
+    model_source: str,
+    match_threshold: float,
+    vetoes_lifted: list[str],
+) -> MatchRecord:
+    """Stage 03's record: the headline a reader sees and every figure the report and the
+    manifest read."""
+    pairs = linked.pairs
+    linked_pairs = int(((pairs["match_probability"] >= match_threshold) & ~pairs["vetoed"]).sum())
+    with_duplicates = links["cluster_size"] > 1
+    headline: dict[str, Any] = {
+        "persons": int(links["person_id"].nunique()),
+        "records with duplicates": f"{with_duplicates.mean():.1%}",
+        "pairs to review": review_pairs,
+    }
+    if linked.constrained is not None:
+        headline["decisions applied"] = len(linked.constrained.report)
+    if accuracy_from_reviews:
+        headline["precision (from reviews)"] = accuracy_from_reviews["precision_estimated"]
+    if evaluation:
+        headline["pairwise F1"] = evaluation["f1"]
+    return MatchRecord(
+        rows_in=clean_rows,
+        rows_out=len(links),
+        headline=headline,
+        shares={"records with duplicates": share_true(with_duplicates)},
+        model_source=model_source,
+        training={
+            "em_blocks": [describe_rule(b) for b in fitted.em_blocks],
+            "skipped_blocks": fitted.skipped_blocks,
+            "default_m": fitted.default_m,
+            "default_u": fitted.default_u,
+            "no_term_frequencies": fitted.no_term_frequencies,
+            "prior": fitted.prior,
+            "probability_two_random_records_match": fitted.model["probability_two_random_records_match"],
+        },
+        comparisons=[c["name"] for c in resolved.comparisons],
+        left_out=resolved.left_out,
+        pairs_scored=int(blocking["cumulative_pairs"].iloc[-1]) if len(blocking) else 0,
+        pairs_linked=linked_pairs,
+        pairs_vetoed=int(pairs["vetoed"].sum()),
+        vetoes_lifted=vetoes_lifted,
+        person_ids=person_ids,
+        evaluation=evaluation,
+        decisions=decisions,
+        accuracy_from_reviews=accuracy_from_reviews,
+    )
