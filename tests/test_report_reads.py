@@ -284,9 +284,22 @@ def record_call(notebook: str) -> tuple[ast.Call, object]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record" and node.args:
                 call = node.args[0]
-                assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name), notebook
-                module, name = imported[call.func.id]
-                return call, getattr(importlib.import_module(module), name)
+                assert isinstance(call, ast.Call), notebook
+                if isinstance(call.func, ast.Name):
+                    module, name = imported[call.func.id]
+                    return call, getattr(importlib.import_module(module), name)
+                # a method of a result the stage's entry point returned (`result.record(...)`):
+                # that method, found on the classes of the helpers modules the notebook imports
+                assert isinstance(call.func, ast.Attribute), notebook
+                methods = [
+                    getattr(obj, call.func.attr)
+                    for module in {m for m, _ in imported.values() if m.startswith("helpers.")}
+                    for obj in vars(importlib.import_module(module)).values()
+                    if isinstance(obj, type) and obj.__module__ == module and hasattr(obj, call.func.attr)
+                    if module != "helpers.run_context"  # ctx.record itself
+                ]
+                assert len(methods) == 1, f"{notebook}: {call.func.attr}() found on {len(methods)} classes"
+                return call, methods[0]
     raise AssertionError(f"{notebook} passes no stage record to ctx.record")
 
 

@@ -61,6 +61,7 @@ KNOWN_CROSSINGS = {
     ("match/features.py", "helpers.clean.emails"): "email placeholders, as stage 02 decides them",
     ("golden/records.py", "helpers.clean.distinct"): "validity flags (known good/bad) of stage 02",
     ("golden/survivorship.py", "helpers.clean.distinct"): "validity flags (known good/bad) of stage 02",
+    ("golden/stage.py", "helpers.clean.dates"): "age and age band of the golden birth dates, as stage 02 computes them",
     ("household/moves.py", "helpers.clean.addresses"): _CLEAN_READS,
     ("household/moves.py", "helpers.clean.countries"): _CLEAN_READS,
     ("household/moves.py", "helpers.clean.dates"): _CLEAN_READS,
@@ -83,7 +84,6 @@ KNOWN_CROSSINGS = {
 }
 # (notebook number, imported module) -> why.
 NOTEBOOK_EXCEPTIONS = {
-    ("04", "helpers.clean.dates"): "age and age band of the golden birth dates, as stage 02 computes them",
     ("08", "helpers.segment.lists"): "the campaign list definitions the report names (report may read any stage)",
 }
 # (shared module, imported module) -> why.

@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from helpers.background import in_background
-from helpers.catalog import TABLE_BY_KIND, T
+from helpers.catalog import TABLE_BY_KIND, T, Table
 from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
 from helpers.schema import QUARANTINE_COLUMNS, columns_for
 
@@ -792,14 +792,21 @@ def date_format_per_row(source_summary: pd.DataFrame, sources: pd.Series, column
     return per_source.reindex(pd.Index(sources.to_numpy())).set_axis(sources.index).astype(object)
 
 
+def ingest_tables(result: IngestResult) -> dict[Table, pd.DataFrame]:
+    """Stage 01's tables as read, by catalog entry: one per kind (even when a kind has no source,
+    so later stages can rely on it), the quarantine and the source summary. Keyed by catalog
+    entry so that writing them checks the columns later stages read."""
+    tables = {TABLE_BY_KIND[kind]: table for kind, table in result.tables.items()}
+    tables[T.quarantine] = result.quarantine
+    tables[T.source_summary] = result.summary
+    return tables
+
+
 def save_ingest(result: IngestResult, ctx) -> None:
     """Write stage 01's tables into the run folder: one per kind, even when a kind is absent.
 
     The writing runs on the second core while the stage profiles (`ctx.record` waits for it)."""
-    tables = {TABLE_BY_KIND[kind].file: table for kind, table in result.tables.items()}
-    tables[T.quarantine.file] = result.quarantine
-    tables[T.source_summary.file] = result.summary
-    ctx.write_in_background(tables)
+    ctx.write_in_background(ingest_tables(result))
 
 
 def summary_for_display(summary: pd.DataFrame, reference_date) -> pd.DataFrame:

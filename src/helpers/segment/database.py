@@ -66,8 +66,15 @@ EXAMPLE_QUERIES: dict[str, str] = {
 }
 
 
-def build_customer_database(run_dir: str | Path, name: str = DATABASE) -> tuple[Path, list[str]]:
-    """(path of the database, notes on what was skipped or substituted)."""
+def build_customer_database(
+    run_dir: str | Path, name: str = DATABASE, fallback_dir: str | Path | None = None
+) -> tuple[Path, list[str]]:
+    """(path of the database, notes on what was skipped or substituted).
+
+    `fallback_dir` is for hand runs (the `latest` good run, `StageContext.fallback_dir`): a table
+    the interactive folder does not have is loaded from there, as the notebooks read it, and noted;
+    a scheduled run gives none and is built from its own folder only.
+    """
     run_dir = Path(run_dir)
     target = run_dir / name
     notes: list[str] = []
@@ -76,6 +83,10 @@ def build_customer_database(run_dir: str | Path, name: str = DATABASE) -> tuple[
         try:
             for table, files in TABLES.items():
                 found = next((run_dir / f for f in files if (run_dir / f).exists()), None)
+                if found is None and fallback_dir is not None:
+                    found = next((Path(fallback_dir) / f for f in files if (Path(fallback_dir) / f).exists()), None)
+                    if found is not None:
+                        notes.append(f"{table}: from the latest good run ({found.name} is not in this run folder)")
                 if found is None:
                     notes.append(f"{table}: skipped, {' or '.join(files)} is not in the run folder")
                     continue
