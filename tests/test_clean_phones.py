@@ -152,7 +152,7 @@ def generated_numbers(n: int, seed: int = 5) -> pd.DataFrame:
         if text.lstrip().startswith("00") and home in (None, "US", "BR"):
             continue
         rows.append((text, home))
-    return pd.DataFrame(rows, columns=["phone", "country"])
+    return pd.DataFrame(rows, columns=["phone", "country"], dtype=object)  # None stays None (not NaN)
 
 
 def libphonenumber_says(text: str, region: str | None) -> tuple:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.config_file import read_checked
+from helpers.frames import is_text_dtype
 from helpers.gx_conditions import condition_columns, condition_problems, to_condition
 from helpers.settings import ANY, ConfigError, ListOf
 
@@ -220,7 +221,7 @@ def gate_frame(df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for c in keep:
         col = df[c]
-        text = col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
+        text = is_text_dtype(col) and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
         if c not in read:
             data[c] = np.zeros(len(df), dtype=np.int8)
         elif text and c not in checked:

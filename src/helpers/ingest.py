@@ -30,6 +30,7 @@ import pyarrow.json as pajson
 
 from helpers.background import in_background
 from helpers.catalog import TABLE_BY_KIND, T, Table
+from helpers.frames import as_object, text_series
 from helpers.registry import Registry, Source, _sheet_name, parse_timestamp
 from helpers.schema import QUARANTINE_COLUMNS, columns_for
 
@@ -782,8 +783,9 @@ def date_format_per_row(source_summary: pd.DataFrame, sources: pd.Series, column
     A summary written before `date_formats` existed has no such column and gives the default.
     """
     facts = source_summary.drop_duplicates("source").set_index("source")
-    default = facts["date_format"] if "date_format" in facts else pd.Series(None, index=facts.index, dtype=object)
-    own = facts["date_formats"] if "date_formats" in facts else pd.Series(None, index=facts.index, dtype=object)
+    # As objects, None for missing: a summary read back under pandas 3 holds NaN in `str` columns.
+    default = as_object(facts["date_format"]) if "date_format" in facts else text_series(None, index=facts.index)
+    own = as_object(facts["date_formats"]) if "date_formats" in facts else text_series(None, index=facts.index)
     per_source = pd.Series(
         [json.loads(o).get(column, d) if isinstance(o, str) else d for o, d in zip(own, default)],
         index=facts.index,

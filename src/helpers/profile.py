@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.frames import records_frame
 from helpers.schema import CADENCES, PEOPLE
 
 # Closed vocabularies: any value, however rare, says nothing about whom.
@@ -160,7 +161,7 @@ def profile_columns(people: pd.DataFrame, columns: list[str] | None = None, top_
                 }
             )
     # With no people record at all (a header-only export), the same columns, no rows.
-    return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+    return records_frame(rows, PROFILE_COLUMNS)
 
 
 PROFILE_COLUMNS = [
@@ -309,7 +310,7 @@ def profile_for_display(profile: pd.DataFrame) -> pd.DataFrame:
     view["top values"] = view["top_values"].map(
         lambda s: (
             (", ".join(f"{v} ({n})" for v, n in json.loads(s)[:3]) or "— (no value common enough)")
-            if s
+            if isinstance(s, str) and s  # missing is None (pandas 2) or NaN (pandas 3's str)
             else "— (personal data or free text)"
         )
     )

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from helpers.clean.countries import as_arrow, blank_to_null, squash, to_objects
 from helpers.clean.distinct import not_known_bad, per_distinct
 from helpers.clean.postcodes import standardise_postcodes
+from helpers.frames import object_frame, text_series
 from helpers.text import fold, fold_text, read_data_csv
 
 OUTPUT_COLUMNS = [
@@ -887,7 +888,7 @@ def _parse_lines(frame: pd.DataFrame) -> pd.DataFrame:
     number = pa.array(cols["house_number"], pa.string())
     number_key = pc.utf8_lower(pc.replace_substring_regex(number, r"[\s/.,]", ""))
     unit_key = pa.array(cols.pop("unit_key"), pa.string())
-    return pd.DataFrame(
+    return object_frame(
         {
             "address_line1_std": to_objects(line1),
             "address_line2_std": to_objects(line2),
@@ -944,7 +945,7 @@ def _parse_addresses(frame: pd.DataFrame) -> pd.DataFrame:
     )
     # Exactly the output columns, in order, so the row-sized join back is the last copy made;
     # city_std and address_valid are filled in by the caller (validity needs the city).
-    return pd.DataFrame(
+    return object_frame(
         {
             "address_line1_std": lines["address_line1_std"].to_numpy(),
             "address_line2_std": lines["address_line2_std"].to_numpy(),
@@ -1025,6 +1026,6 @@ def standardise_addresses(df: pd.DataFrame) -> pd.DataFrame:
     out = per_distinct(frame, _parse_addresses)
     cities = per_distinct(given[["city", "country_std"]], _parse_cities)
     has_place = frame["postcode_valid"].to_numpy() | cities["_has_city"].to_numpy(dtype=bool)
-    out["city_std"] = cities["city_std"].to_numpy()
+    out["city_std"] = text_series(cities["city_std"].to_numpy(), index=out.index)
     out["address_valid"] = out["address_valid"].to_numpy(dtype=bool) & has_place
     return out

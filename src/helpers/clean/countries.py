@@ -19,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from helpers.clean.distinct import per_distinct
+from helpers.frames import as_object
 from helpers.text import fold, read_data_csv
 
 # Values people put in a field to say "I don't know"; they count as missing, not as garbage.
@@ -208,7 +209,7 @@ def _resolve(raw: pa.Array) -> pd.Series:
     """Alpha-2 for each raw spelling (None when unknown or missing)."""
     lookup = _lookup()
     keys = pd.Series(country_key(raw).to_pylist(), dtype=object)
-    codes = keys.map(lookup)
+    codes = keys.map(lookup).astype(object)  # object: the pieces and typo steps fill it in below
     todo = codes.isna() & keys.notna()
     if todo.any():
         # The raw text (not the key) keeps the brackets and commas the piece split needs.
@@ -217,7 +218,7 @@ def _resolve(raw: pa.Array) -> pd.Series:
     todo = codes.isna() & keys.notna()
     if todo.any():
         codes[todo] = _fuzzy(keys[todo])
-    return codes.where(codes.notna(), None)
+    return as_object(codes)
 
 
 def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +231,7 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     std = code.where(~missing, default)
     return pd.DataFrame(
         {
-            "country_std": std.where(std.notna(), None).astype(object),
+            "country_std": as_object(std),
             "country_valid": std.notna().astype(bool),
             "country_from_default": from_default.astype(bool),
         }

@@ -424,7 +424,7 @@ def standardise_dates(
         {
             "date_std": date_std,
             "date_valid": valid,
-            "date_issue": pd.Series(issue, dtype="object").where(pd.notna(issue), None).to_numpy(),
+            "date_issue": pd.Series(issue, index=values.index, dtype="object").where(pd.notna(issue), None),
         },
         index=values.index,
     )

@@ -62,7 +62,7 @@ def map_distinct(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> p
     missing means. `pd.factorize` is the cheapest way to find the distinct values of a text column.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    done = func(pd.Series(np.asarray(uniques, dtype=object)).where(pd.notna(uniques), None))
+    done = func(pd.Series(np.asarray(uniques, dtype=object), dtype=object).where(pd.notna(uniques), None))
     if len(done) != len(uniques):
         raise ValueError(f"func returned {len(done)} values for {len(uniques)} distinct inputs")
     result = done.astype(object).where(done.notna(), None).to_numpy(dtype=object)

@@ -37,6 +37,8 @@ from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from helpers.frames import bool_array as _bool
+from helpers.frames import object_frame
 from helpers.text import read_data_lines
 
 from .distinct import TEXT, per_distinct
@@ -188,10 +190,6 @@ def _put(s: pd.Series, mask: np.ndarray, values: pd.Series) -> pd.Series:
         _arrow(s).cast(pa.large_string()), pa.array(mask), _arrow(values).cast(pa.large_string())
     )
     return _series(out).set_axis(s.index)
-
-
-def _bool(values: pd.Series) -> np.ndarray:
-    return values.fillna(False).to_numpy(dtype=bool)
 
 
 def _clean(s: pd.Series) -> pd.Series:
@@ -400,7 +398,7 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
     key = pc.if_else(
         pa.array(valid), pc.binary_join_element_wise(key_local, key_domain, "@"), pa.scalar(None, pa.string())
     )
-    return pd.DataFrame(
+    return object_frame(
         {
             "email_std": _objects(std),
             "email_valid": valid,

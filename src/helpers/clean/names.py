@@ -45,6 +45,7 @@ import pandas as pd
 from nicknames import NickNamer
 
 from helpers.clean.distinct import per_distinct
+from helpers.frames import object_frame
 from helpers.text import fold_text, read_data_lines, strip_accents
 
 OUTPUT_COLUMNS = [
@@ -570,7 +571,7 @@ def _parts_from_full(frame: pd.DataFrame) -> pd.DataFrame:
     for text, lang in zip(frame["full_name"], frame["lang"]):
         title, given, surname = split_full_name(text, lang)
         rows.append((title, *_given_to_fields(given, lang), _case_words(surname, lang, surname=True)))
-    return pd.DataFrame(rows, columns=["title_std", "first_name_std", "middle_name_std", "last_name_std"])
+    return pd.DataFrame(rows, columns=["title_std", "first_name_std", "middle_name_std", "last_name_std"], dtype=object)
 
 
 def _given_to_fields(given: list[str], lang: str) -> tuple[str | None, str | None]:
@@ -599,7 +600,7 @@ def _title_field(frame: pd.DataFrame) -> pd.DataFrame:
         for tok in re.split(r"[\s/&+,]+", _clean(text) or ""):
             found = _honorific(tok, "en", glued=False) or found
         out.append(found)
-    return pd.DataFrame({"title_from_field": out})
+    return object_frame({"title_from_field": out})
 
 
 def _first_field(frame: pd.DataFrame) -> pd.DataFrame:
@@ -615,11 +616,11 @@ def _first_field(frame: pd.DataFrame) -> pd.DataFrame:
             title, tokens = _honorific(tokens[0], lang, glued=True), []  # "Mrs", "Countess" alone
         titles.append(title)
         names.append(_case_words(tokens, lang, surname=False) if tokens else None)
-    return pd.DataFrame({"title_from_first": titles, "first_name_std": names})
+    return object_frame({"title_from_first": titles, "first_name_std": names})
 
 
 def _middle_field(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    return object_frame(
         {
             "middle_name_std": [
                 _case_words(_tokens(_clean(t)), lang, surname=False) if _clean(t) else None
@@ -645,7 +646,7 @@ def _last_field(frame: pd.DataFrame) -> pd.DataFrame:
         tokens = _drop_suffixes(tokens, lang, keep_one=False)
         titles.append(title)
         names.append(_case_words(tokens, lang, surname=True) if tokens else None)
-    return pd.DataFrame({"title_from_last": titles, "last_name_std": names})
+    return object_frame({"title_from_last": titles, "last_name_std": names})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -686,7 +687,7 @@ def canonical_given(key: str | None, lang: str) -> str | None:
 
 def _given_keys(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [name_key(t) for t in frame["first_name_std"]]
-    return pd.DataFrame(
+    return object_frame(
         {
             "first_name_key": keys,
             "first_name_canonical": [canonical_given(k, lang) for k, lang in zip(keys, frame["lang"])],
@@ -730,7 +731,7 @@ def _surname_keys(frame: pd.DataFrame) -> pd.DataFrame:
         units = surname_units(text)
         s1.append(units[0] if units else None)
         s2.append(" ".join(units[1:]) if len(units) > 1 else None)
-    return pd.DataFrame(
+    return object_frame(
         {
             "last_name_key": [name_key(t) for t in frame["last_name_std"]],
             "surname_1_key": s1,
@@ -783,7 +784,7 @@ def standardise_names(df: pd.DataFrame, country: pd.Series) -> pd.DataFrame:
     }
     need_full = ~from_fields & full.notna().to_numpy()
     if need_full.any():
-        sub = pd.DataFrame({"full_name": full.to_numpy()[need_full], "lang": lang.to_numpy()[need_full]})
+        sub = object_frame({"full_name": full.to_numpy()[need_full], "lang": lang.to_numpy()[need_full]})
         parts = per_distinct(sub, _parts_from_full)
         got = parts[["first_name_std", "last_name_std"]].notna().any(axis=1).to_numpy()
         rows = np.flatnonzero(need_full)[got]

@@ -38,6 +38,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..frames import bool_array as _bool
+from ..frames import object_frame
 from .distinct import as_arrow_text as _as_text
 from .distinct import per_distinct, three_valued
 
@@ -121,10 +123,6 @@ def _clean(raw: pd.Series) -> pd.Series:
     """Upper case without separators; integers exported as floats lose their '.0'."""
     s = raw.str.strip().str.upper().str.replace(r"\.0$", "", regex=True)
     return s.str.replace(r"[\s.\-/_,:;'\"]+", "", regex=True)
-
-
-def _bool(values: pd.Series) -> np.ndarray:
-    return values.fillna(False).to_numpy(dtype=bool)
 
 
 def _canonical(s: pd.Series, country: pd.Series) -> pd.Series:
@@ -356,7 +354,7 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
         default="",
     ).astype(object)
     issue[issue == ""] = None
-    return pd.DataFrame(
+    return object_frame(
         {
             "national_id_std": s.where(~missing, None).to_numpy(dtype=object, na_value=None),
             "national_id_valid": three_valued(pd.isna(issue), unchecked),

@@ -64,6 +64,7 @@ import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata, PhoneNumberType, ValidationResult
 from pyarrow.lib import ArrowException
 
+from ..frames import object_frame
 from .distinct import per_distinct, three_valued
 
 COLUMNS = ["phone_std", "phone_valid", "phone_type", "phone_country", "phone_issue"]
@@ -682,7 +683,7 @@ def _standardise_distinct(frame: pd.DataFrame, force_fallback: bool = False) -> 
         type_names[code] = name
     type_name = type_names[kind]
     type_name[~valid] = None
-    return pd.DataFrame(
+    return object_frame(
         {
             "phone_std": std,
             "phone_valid": three_valued(valid, unknown),

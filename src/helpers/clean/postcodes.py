@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from helpers.clean.countries import as_arrow, blank_to_null, squash
 from helpers.clean.distinct import per_distinct, three_valued
+from helpers.frames import object_frame
 
 # Issue codes (None when the value was valid as given, apart from spacing/case/separators).
 MISSING = "missing"
@@ -213,7 +214,7 @@ def _standardise_distinct(frame: pd.DataFrame) -> pd.DataFrame:
         valid[rows] = pc.fill_null(g_valid, False).to_numpy(zero_copy_only=False)[present]
         unknown[rows] = pc.is_null(g_valid).to_numpy(zero_copy_only=False)[present]
         issue[rows] = np.array(g_issue.to_pylist(), dtype=object)[present]
-    return pd.DataFrame({"postcode_std": std, "postcode_valid": three_valued(valid, unknown), "postcode_issue": issue})
+    return object_frame({"postcode_std": std, "postcode_valid": three_valued(valid, unknown), "postcode_issue": issue})
 
 
 def standardise_postcodes(postcode: pd.Series, country: pd.Series) -> pd.DataFrame:

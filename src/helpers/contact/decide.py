@@ -40,6 +40,7 @@ from helpers.contact.consent import (
     take_rows,
 )
 from helpers.contact.rules import CHANNELS, ContactRules
+from helpers.frames import object_frame
 
 LEGAL_REASONS = ("erasure", "deceased", "do_not_call", "mail_preference")
 DATA_REASONS = ("no_email", "email_bounced", "no_phone", "no_mobile", "no_address", "address_incomplete")
@@ -227,7 +228,7 @@ def contactability(
         contact[i::k] = np.where(lg.found & pd.Series(lg.reason).isin(WITHHELD).to_numpy(), _NONE, dt.contact[channel])
     known = (at != NO_TIME) & (at != np.iinfo(np.int64).max)
     decided_at = np.where(known, at, np.iinfo(np.int64).min).astype("datetime64[s]")
-    return pd.DataFrame(
+    return object_frame(
         {
             "person_id": np.repeat(golden["person_id"].to_numpy(dtype=object), k),
             "channel": pd.Categorical(np.tile(np.array(CHANNELS, dtype=object), n), categories=list(CHANNELS)),

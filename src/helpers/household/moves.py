@@ -32,6 +32,7 @@ from helpers.clean.countries import standardise_countries
 from helpers.clean.dates import standardise_dates
 from helpers.clean.names import standardise_names
 from helpers.clean.postcodes import standardise_postcodes
+from helpers.frames import object_array, text_series
 from helpers.golden.survivorship import recency
 from helpers.ingest import date_format_per_row
 
@@ -137,7 +138,7 @@ def standardise_moves(changes: pd.DataFrame, source_summary: pd.DataFrame, refer
         ["no surname", "old address not usable", "new address not usable", "no valid effective date"],
         default="",
     )
-    out["issue"] = pd.Series(issue, dtype=object).replace("", None).to_numpy()
+    out["issue"] = text_series(pd.Series(issue, dtype=object).replace("", None).to_numpy(), index=out.index)
     return out
 
 
@@ -328,9 +329,9 @@ def _move_golden(
     last = steps.drop_duplicates("position", keep="last")
     pos = last["position"].to_numpy()
     for f in ADDRESS_FIELDS:
-        col = moved[f].astype(object).to_numpy()
-        col[pos] = last[f"new_{f}"].to_numpy()
-        moved[f] = col
+        column = object_array(moved[f])
+        column[pos] = last[f"new_{f}"].to_numpy()
+        moved[f] = text_series(column, index=moved.index)
     since = moved["address_since"].to_numpy().copy()
     since[pos] = last["effective_date"].to_numpy().astype("datetime64[s]")
     moved["address_since"] = since
@@ -340,7 +341,7 @@ def _move_golden(
     }
     for col, values in lineage.items():
         if col in moved.columns:
-            column = moved[col].astype(object).to_numpy()
+            column = object_array(moved[col])
             column[pos] = values
-            moved[col] = column
+            moved[col] = text_series(column, index=moved.index)
     return moved, history.sort_values(["person_id", "valid_until"], ignore_index=True)

@@ -12,6 +12,7 @@ import pyarrow as pa
 from helpers.clean.addresses import postcode_key
 from helpers.clean.distinct import not_known_bad
 from helpers.evaluation import load_truth, pairwise_scores
+from helpers.frames import text_series
 from helpers.golden.survivorship import distinct_lists
 
 from .grouping import assign_households
@@ -72,7 +73,7 @@ def person_places(clean: pd.DataFrame, links: pd.DataFrame, golden: pd.DataFrame
     valid = not_known_bad(clean["postcode_valid"]) & clean["postcode_std"].notna().to_numpy()
     rows = clean[valid]
     iso = rows["country_std"].astype(object)
-    code = pd.Series(
+    code = text_series(
         postcode_key(
             pa.array(rows["postcode_std"].to_numpy(dtype=object), type=pa.string()),
             pa.array(iso.to_numpy(), type=pa.string()),

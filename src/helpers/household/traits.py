@@ -89,9 +89,11 @@ def salutations(members: pd.DataFrame, first: pd.DataFrame, rules: HouseholdRule
         texts = {c: rules.single if kind == "single" else rules.salutation(c, kind) for c in country[rows].unique()}
         pieces = {c: re.split(r"\{(?:surname|name|other)\}", t) for c, t in texts.items()}
         where = country[rows]
-        text = where.map({c: p[0] for c, p in pieces.items()})
+        # Object throughout: an all-missing name column is float64, and pandas 3's `str` refuses
+        # `str + float64` even with no rows to add.
+        text = where.map({c: p[0] for c, p in pieces.items()}).astype(object)
         for i, value in enumerate(values, start=1):
-            text = text + value[rows] + where.map({c: p[i] for c, p in pieces.items()})
+            text = text + value[rows].astype(object) + where.map({c: p[i] for c, p in pieces.items()}).astype(object)
         return text
 
     out = country.map({c: rules.salutation(c, "unrelated") for c in country.unique()}).astype(object)

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from helpers.clean.distinct import known_good, map_distinct, not_known_bad
 from helpers.clean.emails import _is_placeholder, placeholders
+from helpers.frames import object_frame
 from helpers.text import ascii_words
 
 # Matching column → what it holds. The order is the order of the table.
@@ -255,7 +256,7 @@ def matching_table(clean: pd.DataFrame) -> pd.DataFrame:
     data = {"unique_id": clean["record_key"].to_numpy(), "source": clean["source"].to_numpy()}
     for col in FEATURES:
         data[col] = _name_words(first_name_key, last_name_key) if col == "name_words" else _nullable(columns[col])
-    return pd.DataFrame(data)
+    return object_frame(data)
 
 
 def _iso_dates(dates: pd.Series) -> np.ndarray:

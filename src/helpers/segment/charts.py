@@ -89,7 +89,10 @@ def rfm_segment_bars(
 
 def lifecycle_bars(sizes: pd.DataFrame) -> plt.Figure:
     """Customers per lifecycle stage, in lifecycle order."""
-    data = sizes[sizes["dimension"] == "lifecycle"].set_index("segment").reindex(STAGES, fill_value=0).reset_index()
+    # Only the counts are filled with 0 for a stage nobody is in: the text column `dimension` is
+    # set after (pandas 3's `str` column refuses a 0).
+    data = sizes[sizes["dimension"] == "lifecycle"].drop(columns="dimension").set_index("segment")
+    data = data.reindex(STAGES, fill_value=0).reset_index()
     data["dimension"] = "lifecycle"
     return segment_bars(data, "lifecycle", "Lifecycle stage of every known customer", LIFECYCLE_COLOURS)
 

@@ -63,7 +63,7 @@ def named_segments(scores: pd.DataFrame, rules: tuple[SegmentRule, ...] | list[S
     A loop over the rules (a dozen), each a vectorised range test over every customer.
     """
     names = pd.Series(pd.NA, index=scores.index, dtype="string")
-    open_ = scores["r_score"].notna().to_numpy()
+    open_ = scores["r_score"].notna().to_numpy(copy=True)  # updated below (read-only view under CoW)
     columns = {"r": "r_score", "f": "f_score", "m": "m_score", "fm": "fm_score"}
     for rule in rules:
         hit = open_.copy()
