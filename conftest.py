@@ -28,9 +28,12 @@ if os.environ.get("PYTEST_XDIST_WORKER") and _main.__spec__ is None and not hasa
     _main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The stage notebooks run in order in one worker under pytest-xdist (`--dist loadgroup`):
-    each reads the tables the one before it wrote into the interactive folder."""
+    """Groups for pytest-xdist (`--dist loadgroup`): the stage notebooks run in order in one
+    worker (each reads the tables the one before it wrote into the interactive folder), and each
+    test file stays in one worker, so a module's expensive fixture (a whole pipeline run) runs
+    once rather than once per worker."""
     for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group("notebooks"))
+        group = "notebooks" if item.path.suffix == ".ipynb" else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
