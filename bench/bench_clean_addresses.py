@@ -18,10 +18,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from helpers.clean.addresses import standardise_addresses
-from helpers.clean.countries import standardise_countries
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.generate.pools import STREET_NAMES
+from helpers.standardise.addresses import standardise_addresses
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.postcodes import standardise_postcodes
 
 COUNTRIES = ["ES", "IT", "PT", "BR", "GB", "US"]
 WEIGHTS = np.array([0.25, 0.15, 0.10, 0.15, 0.15, 0.20])

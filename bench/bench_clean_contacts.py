@@ -17,9 +17,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from helpers.clean.emails import standardise_emails
-from helpers.clean.national_ids import standardise_national_ids
-from helpers.clean.phones import standardise_phones
+from helpers.standardise.emails import standardise_emails
+from helpers.standardise.national_ids import standardise_national_ids
+from helpers.standardise.phones import standardise_phones
 
 TEXT = "string[pyarrow]"
 COUNTRIES = np.array(["ES", "IT", "PT", "BR", "GB", "US"])

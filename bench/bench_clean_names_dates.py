@@ -24,9 +24,9 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from helpers.clean.dates import standardise_dates
-from helpers.clean.gender import standardise_gender
-from helpers.clean.names import standardise_names
+from helpers.standardise.dates import standardise_dates
+from helpers.standardise.gender import standardise_gender
+from helpers.standardise.names import standardise_names
 
 COUNTRIES = np.array(["ES", "IT", "PT", "BR", "GB", "US"])
 COUNTRY_P = np.array([0.25, 0.15, 0.10, 0.15, 0.15, 0.20])

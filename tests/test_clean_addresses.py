@@ -7,9 +7,9 @@ from functools import cache
 import pandas as pd
 import pytest
 
-from helpers.clean.addresses import OUTPUT_COLUMNS, standardise_addresses
-from helpers.clean.countries import standardise_countries
-from helpers.clean.postcodes import standardise_postcodes
+from helpers.standardise.addresses import OUTPUT_COLUMNS, standardise_addresses
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.postcodes import standardise_postcodes
 
 
 def run(rows: list[tuple], index=None) -> pd.DataFrame:

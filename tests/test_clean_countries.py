@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.clean.countries import country_table, standardise_countries
+from helpers.standardise.countries import country_table, standardise_countries
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.clean.dates import age_at, age_band, standardise_dates
+from helpers.standardise.dates import age_at, age_band, standardise_dates
 
 REF = dt.date(2026, 11, 15)
 

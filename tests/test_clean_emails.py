@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.clean.emails import COLUMNS, correct_domains, standardise_emails
+from helpers.standardise.emails import COLUMNS, correct_domains, standardise_emails
 
 _RESULTS: dict[str, dict] = {}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.clean.gender import standardise_gender
+from helpers.standardise.gender import standardise_gender
 
 
 def code(value, m_means=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.clean.names import OUTPUT_COLUMNS, standardise_names
+from helpers.standardise.names import OUTPUT_COLUMNS, standardise_names
 
 RAW = ["title", "first_name", "middle_name", "last_name", "full_name"]
 

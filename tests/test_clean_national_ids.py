@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.clean.national_ids import COLUMNS, standardise_national_ids
+from helpers.standardise.national_ids import COLUMNS, standardise_national_ids
 
 # (raw, country, national_id_std, national_id_valid, national_id_type, national_id_issue)
 CASES = [

@@ -10,8 +10,8 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, ValidationResult
 
-import helpers.clean.phones as phones
-from helpers.clean.phones import COLUMNS, standardise_phones
+import helpers.standardise.phones as phones
+from helpers.standardise.phones import COLUMNS, standardise_phones
 
 # (raw, record country, phone_std, phone_valid, phone_type, phone_country, phone_issue)
 CASES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.clean.postcodes import standardise_postcodes
+from helpers.standardise.postcodes import standardise_postcodes
 
 CASES = [
     # raw, country, postcode_std, postcode_valid, postcode_issue

@@ -17,18 +17,18 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from helpers.clean.addresses import standardise_addresses
-from helpers.clean.countries import standardise_countries
-from helpers.clean.emails import standardise_emails
-from helpers.clean.names import standardise_names
-from helpers.clean.phones import standardise_phones
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.contact.decide import CONTACTABLE_REASONS, REASONS, contactable_shares, reason_counts
 from helpers.contact.rules import CHANNELS, RulesError, load_rules, rules_from_dict
 from helpers.contact.stage import run_contactability
 from helpers.contact.worklists import bounced_with_phone, profile_completion, unconfirmed
 from helpers.gates import load_suite_spec
 from helpers.schema import SUPPRESSION_REASONS
+from helpers.standardise.addresses import standardise_addresses
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.emails import standardise_emails
+from helpers.standardise.names import standardise_names
+from helpers.standardise.phones import standardise_phones
+from helpers.standardise.postcodes import standardise_postcodes
 
 CONFIG = ROOT / "config" / "contactability.yaml"
 RULES = load_rules(CONFIG)

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from helpers.clean.dates import age_at, as_days, iso_days, standardise_dates
 from helpers.clean.records import clean_people
 from helpers.clean.summary import change_summary, change_summary_records
 from helpers.ingest import ingest
 from helpers.registry import load_registry
+from helpers.standardise.dates import age_at, as_days, iso_days, standardise_dates
 
 REF = date(2026, 11, 15)
 ODD_DAYS = ["1063-11-01", "7985-01-01", "1630-05-05", "0001-01-01", "9999-12-31"]

@@ -20,19 +20,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from helpers.clean.addresses import standardise_addresses
-from helpers.clean.countries import standardise_countries
-from helpers.clean.dates import age_at, age_band, standardise_dates
-from helpers.clean.emails import standardise_emails
-from helpers.clean.flags import standardise_flag
-from helpers.clean.gender import m_means_by_group, standardise_gender
-from helpers.clean.names import standardise_names
-from helpers.clean.national_ids import standardise_national_ids
-from helpers.clean.phones import standardise_phones
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.clean.records import NAME_COLUMNS, check_reconciliation, clean_people
 from helpers.clean.summary import change_summary, change_summary_records
 from helpers.schema import LINEAGE, PEOPLE
+from helpers.standardise.addresses import standardise_addresses
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.dates import age_at, age_band, standardise_dates
+from helpers.standardise.emails import standardise_emails
+from helpers.standardise.flags import standardise_flag
+from helpers.standardise.gender import m_means_by_group, standardise_gender
+from helpers.standardise.names import standardise_names
+from helpers.standardise.national_ids import standardise_national_ids
+from helpers.standardise.phones import standardise_phones
+from helpers.standardise.postcodes import standardise_postcodes
 
 REF = date(2026, 11, 15)
 

@@ -17,11 +17,10 @@ a crossing):
   (`settings/` is not checked: checking every config file before stage 01 means calling each
   stage's own loader).
 
-The exceptions are today's debt, listed so that they cannot grow unnoticed: most are stage
-02's field standardisers (`helpers.clean.*`), which later stages use to read new data (address
-moves, suppression lists, transactions) exactly as stage 02 reads people. Moving them to a
-shared package is a later step; when a crossing goes away, remove it here (a listed crossing
-that no longer exists fails too, so the list stays true).
+The exceptions are today's debt, listed so that they cannot grow unnoticed. The field
+standardisers every stage reads data with are a shared package (`helpers.standardise`), not
+stage 02's, so reading a postcode in stage 06 crosses nothing. When a crossing goes away, remove
+it here (a listed crossing that no longer exists fails too, so the list stays true).
 """
 
 from __future__ import annotations
@@ -54,33 +53,10 @@ OWNED = set().union(*NOTEBOOK_PACKAGES.values()) | set(STAGE_PACKAGES)
 STAGE_OF = {package: number for number, packages in NOTEBOOK_PACKAGES.items() for package in packages}
 MAY_IMPORT_ANY = {"report"}  # see the module docstring
 
-_CLEAN_READS = "reads new data with stage 02's field standardisers, exactly as stage 02 reads people"
 # (module under src/helpers, imported module) -> why it is allowed for now.
 KNOWN_CROSSINGS = {
-    ("match/features.py", "helpers.clean.distinct"): "per-distinct mapping and validity flags of stage 02",
-    ("match/features.py", "helpers.clean.emails"): "email placeholders, as stage 02 decides them",
-    ("golden/records.py", "helpers.clean.distinct"): "validity flags (known good/bad) of stage 02",
-    ("golden/survivorship.py", "helpers.clean.distinct"): "validity flags (known good/bad) of stage 02",
-    ("golden/stage.py", "helpers.clean.dates"): "age and age band of the golden birth dates, as stage 02 computes them",
-    ("household/moves.py", "helpers.clean.addresses"): _CLEAN_READS,
-    ("household/moves.py", "helpers.clean.countries"): _CLEAN_READS,
-    ("household/moves.py", "helpers.clean.dates"): _CLEAN_READS,
-    ("household/moves.py", "helpers.clean.names"): _CLEAN_READS,
-    ("household/moves.py", "helpers.clean.postcodes"): _CLEAN_READS,
     ("household/moves.py", "helpers.golden.survivorship"): "a record's recency, as survivorship ranks it",
-    ("household/stage.py", "helpers.clean.addresses"): "the postcode key stage 02 builds",
-    ("household/stage.py", "helpers.clean.distinct"): "validity flags (known good/bad) of stage 02",
     ("household/stage.py", "helpers.golden.survivorship"): "distinct value lists per person, as golden builds them",
-    ("contact/suppressions.py", "helpers.clean.addresses"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.countries"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.dates"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.distinct"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.emails"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.names"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.phones"): _CLEAN_READS,
-    ("contact/suppressions.py", "helpers.clean.postcodes"): _CLEAN_READS,
-    ("segment/metrics.py", "helpers.clean.dates"): "day arithmetic on stage 02's dates",
-    ("segment/profile_segments.py", "helpers.clean.distinct"): "per-distinct mapping of stage 02",
 }
 # (notebook number, imported module) -> why.
 NOTEBOOK_EXCEPTIONS = {
@@ -88,18 +64,6 @@ NOTEBOOK_EXCEPTIONS = {
 }
 # (shared module, imported module) -> why.
 SHARED_EXCEPTIONS = {
-    ("currency.py", "helpers.clean.distinct"): "per-distinct mapping of stage 02",
-    ("transactions.py", "helpers.clean.dates"): "event dates read by stage 02's date parser",
-    ("transactions.py", "helpers.clean.distinct"): "per-distinct mapping of stage 02",
-    ("transactions.py", "helpers.clean.flags"): "promotion flags read by stage 02's yes/no reader",
-    ("postal.py", "helpers.clean.countries"): "English country names of stage 02's country table",
-    ("profile.py", "helpers.clean.countries"): "stage 01 profiles validity with stage 02's standardisers",
-    ("profile.py", "helpers.clean.dates"): "stage 01 profiles validity with stage 02's standardisers",
-    ("profile.py", "helpers.clean.distinct"): "stage 01 profiles validity with stage 02's standardisers",
-    ("profile.py", "helpers.clean.emails"): "stage 01 profiles validity with stage 02's standardisers",
-    ("profile.py", "helpers.clean.national_ids"): "stage 01 profiles validity with stage 02's standardisers",
-    ("profile.py", "helpers.clean.phones"): "stage 01 profiles validity with stage 02's standardisers",
-    ("profile.py", "helpers.clean.postcodes"): "stage 01 profiles validity with stage 02's standardisers",
     ("profile.py", "helpers.clean.records"): "stage 01 profiles validity with stage 02's standardisers",
     ("profile.py", "helpers.report.leaks"): "the contact-pattern mask every shareable page uses",
     ("runner.py", "helpers.report.leaks"): "every rendered page is scanned for personal data before promotion",
@@ -126,7 +90,7 @@ def imported_modules(tree: ast.AST) -> set[str]:
 
 
 def package_of(module: str) -> str | None:
-    """The helpers package a module belongs to (`helpers.clean.dates` → `clean`), else None."""
+    """The helpers package a module belongs to (`helpers.standardise.dates` → `clean`), else None."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "helpers" else None
 

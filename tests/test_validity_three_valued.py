@@ -10,13 +10,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from helpers.clean.addresses import standardise_addresses
-from helpers.clean.national_ids import standardise_national_ids
-from helpers.clean.phones import standardise_phones
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.clean.summary import change_summary, change_summary_records
 from helpers.golden.records import golden_customers
 from helpers.golden.survivorship import Group
+from helpers.standardise.addresses import standardise_addresses
+from helpers.standardise.national_ids import standardise_national_ids
+from helpers.standardise.phones import standardise_phones
+from helpers.standardise.postcodes import standardise_postcodes
 from helpers.storage import write_parquet
 
 REF = date(2026, 11, 15)

@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.distinct import as_arrow_text, map_distinct
 from helpers.config_file import read_yaml
 from helpers.settings import ConfigError
+from helpers.standardise.distinct import as_arrow_text, map_distinct
 
 
 class Rates(Protocol):

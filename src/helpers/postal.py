@@ -38,7 +38,7 @@ TEXT = pd.ArrowDtype(pa.string())  # Arrow strings: the line building is a few v
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    from helpers.clean.countries import country_table
+    from helpers.standardise.countries import country_table
 
     table = country_table()
     return dict(zip(table["alpha2"], table["name"].str.upper()))

@@ -244,14 +244,14 @@ def invalid_shares(people: pd.DataFrame, source_summary: pd.DataFrame, reference
     cleaning will reject. Country defaults from the registry are applied as stage 02 does,
     because phone, postcode and id validity depend on the country.
     """
-    from helpers.clean.countries import standardise_countries
-    from helpers.clean.dates import standardise_dates
-    from helpers.clean.distinct import is_given, known_bad, unknown
-    from helpers.clean.emails import standardise_emails
-    from helpers.clean.national_ids import standardise_national_ids
-    from helpers.clean.phones import standardise_phones
-    from helpers.clean.postcodes import standardise_postcodes
     from helpers.clean.records import source_context
+    from helpers.standardise.countries import standardise_countries
+    from helpers.standardise.dates import standardise_dates
+    from helpers.standardise.distinct import is_given, known_bad, unknown
+    from helpers.standardise.emails import standardise_emails
+    from helpers.standardise.national_ids import standardise_national_ids
+    from helpers.standardise.phones import standardise_phones
+    from helpers.standardise.postcodes import standardise_postcodes
 
     people = people.reset_index(drop=True)
     ctx = source_context(people, source_summary)

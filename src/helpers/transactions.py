@@ -27,11 +27,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.dates import standardise_dates
-from helpers.clean.distinct import as_arrow_text, is_given, map_distinct
-from helpers.clean.flags import standardise_flag
 from helpers.currency import Rates, currency_codes, parse_amounts, to_reporting
 from helpers.ingest import date_format_per_row
+from helpers.standardise.dates import standardise_dates
+from helpers.standardise.distinct import as_arrow_text, is_given, map_distinct
+from helpers.standardise.flags import standardise_flag
 
 LINK_STATUSES = ("linked", "anonymous", "unlinked", "ambiguous", "no_link_rule")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.clean.dates import iso_days
-from helpers.clean.distinct import is_given, known_bad, unknown
+from helpers.standardise.dates import iso_days
+from helpers.standardise.distinct import is_given, known_bad, unknown
 
 # raw column -> (standardised column, validity column or None)
 FIELDS: dict[str, tuple[str, str | None]] = {

@@ -30,17 +30,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from helpers.clean.addresses import standardise_addresses
-from helpers.clean.countries import standardise_countries
-from helpers.clean.dates import standardise_dates
-from helpers.clean.distinct import known_good
-from helpers.clean.emails import standardise_emails
-from helpers.clean.names import standardise_names
-from helpers.clean.phones import standardise_phones
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.contact.rules import BOUNCES, ContactRules
 from helpers.ingest import date_format_per_row
 from helpers.schema import SUPPRESSION_CHANNELS, SUPPRESSION_REASONS
+from helpers.standardise.addresses import standardise_addresses
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.dates import standardise_dates
+from helpers.standardise.distinct import known_good
+from helpers.standardise.emails import standardise_emails
+from helpers.standardise.names import standardise_names
+from helpers.standardise.phones import standardise_phones
+from helpers.standardise.postcodes import standardise_postcodes
 
 # How a suppression row was tied to a person, as bits (a row may match one person several ways).
 METHODS: dict[str, int] = {"email": 1, "phone": 2, "phone_guessed_country": 4, "address+name": 8}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.clean.distinct import known_good
 from helpers.golden.survivorship import FIELD_COLUMNS, Group, choose, distinct_lists, recency, unverified, usable
+from helpers.standardise.distinct import known_good
 
 NEEDED = [
     "record_key",

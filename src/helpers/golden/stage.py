@@ -18,13 +18,13 @@ from typing import TypeVar
 
 import pandas as pd
 
-from helpers.clean.dates import age_at, age_band
 from helpers.golden.charts import completeness_gain
 from helpers.golden.records import field_lineage_summary, golden_customers
 from helpers.golden.survivorship import Group
 from helpers.privacy_requests.erasure import ErasureResult, apply_erasures, decisions_folder
 from helpers.run_context import StageContext
 from helpers.stage_records import GoldenRecord, MatchRecord, StageRecord, read_record, record_path
+from helpers.standardise.dates import age_at, age_band
 
 Record = TypeVar("Record", bound=StageRecord)
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.distinct import known_good, not_known_bad, unknown
 from helpers.config_file import read_checked
 from helpers.settings import ANY, ConfigError, Each
+from helpers.standardise.distinct import known_good, not_known_bad, unknown
 
 RULES = ("source_priority", "most_recent", "most_frequent", "most_complete")
 

@@ -27,14 +27,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from helpers.clean.addresses import standardise_addresses
-from helpers.clean.countries import standardise_countries
-from helpers.clean.dates import standardise_dates
-from helpers.clean.names import standardise_names
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.frames import object_array, text_series
 from helpers.golden.survivorship import recency
 from helpers.ingest import date_format_per_row
+from helpers.standardise.addresses import standardise_addresses
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.dates import standardise_dates
+from helpers.standardise.names import standardise_names
+from helpers.standardise.postcodes import standardise_postcodes
 
 ADDRESS_FIELDS = [
     "address_line1",

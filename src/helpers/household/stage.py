@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from helpers.clean.addresses import postcode_key
-from helpers.clean.distinct import not_known_bad
 from helpers.evaluation import load_truth, pairwise_scores
 from helpers.frames import text_series
 from helpers.golden.survivorship import distinct_lists
+from helpers.standardise.addresses import postcode_key
+from helpers.standardise.distinct import not_known_bad
 
 from .grouping import assign_households
 from .ids import assign_household_ids, previous_households

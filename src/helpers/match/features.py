@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from helpers.clean.distinct import known_good, map_distinct, not_known_bad
-from helpers.clean.emails import _is_placeholder, placeholders
 from helpers.frames import object_frame
+from helpers.standardise.distinct import known_good, map_distinct, not_known_bad
+from helpers.standardise.emails import _is_placeholder, placeholders
 from helpers.text import ascii_words
 
 # Matching column → what it holds. The order is the order of the table.

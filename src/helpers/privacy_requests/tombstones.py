@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.clean.countries import standardise_countries
-from helpers.clean.emails import standardise_emails
-from helpers.clean.names import standardise_names
-from helpers.clean.national_ids import standardise_national_ids
-from helpers.clean.phones import standardise_phones
+from helpers.standardise.countries import standardise_countries
+from helpers.standardise.emails import standardise_emails
+from helpers.standardise.names import standardise_names
+from helpers.standardise.national_ids import standardise_national_ids
+from helpers.standardise.phones import standardise_phones
 
 KEY_FILE = ".erasure_key"
 STORE_FILE = "erasures.jsonl"

@@ -28,7 +28,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from helpers.clean.dates import as_days
+from helpers.standardise.dates import as_days
 
 
 def orders(purchases: pd.DataFrame) -> pd.DataFrame:

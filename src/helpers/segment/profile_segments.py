@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from helpers.clean.distinct import map_distinct
 from helpers.segment.config import SegmentConfig
+from helpers.standardise.distinct import map_distinct
 
 UNKNOWN = "unknown"
 MAX_INTEREST_COLUMNS = 50  # free-text interests could have thousands: only the commonest get a column

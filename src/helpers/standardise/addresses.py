@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.countries import as_arrow, blank_to_null, squash, to_objects
-from helpers.clean.distinct import not_known_bad, per_distinct
-from helpers.clean.postcodes import standardise_postcodes
 from helpers.frames import object_frame, text_series
+from helpers.standardise.countries import as_arrow, blank_to_null, squash, to_objects
+from helpers.standardise.distinct import not_known_bad, per_distinct
+from helpers.standardise.postcodes import standardise_postcodes
 from helpers.text import fold, fold_text, read_data_csv
 
 OUTPUT_COLUMNS = [

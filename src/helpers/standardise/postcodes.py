@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.countries import as_arrow, blank_to_null, squash
-from helpers.clean.distinct import per_distinct, three_valued
 from helpers.frames import object_frame
+from helpers.standardise.countries import as_arrow, blank_to_null, squash
+from helpers.standardise.distinct import per_distinct, three_valued
 
 # Issue codes (None when the value was valid as given, apart from spacing/case/separators).
 MISSING = "missing"

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 from nicknames import NickNamer
 
-from helpers.clean.distinct import per_distinct
 from helpers.frames import object_frame
+from helpers.standardise.distinct import per_distinct
 from helpers.text import fold_text, read_data_lines, strip_accents
 
 OUTPUT_COLUMNS = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.clean.distinct import per_distinct
+from helpers.standardise.distinct import per_distinct
 
 YES = {
     "true",

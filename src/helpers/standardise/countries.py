@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from helpers.clean.distinct import per_distinct
 from helpers.frames import as_object
+from helpers.standardise.distinct import per_distinct
 from helpers.text import fold, read_data_csv
 
 # Values people put in a field to say "I don't know"; they count as missing, not as garbage.

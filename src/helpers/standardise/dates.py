@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.clean.distinct import per_distinct
+from helpers.standardise.distinct import per_distinct
 from helpers.text import strip_accents
 
 EXCEL_ORIGIN = np.datetime64("1899-12-30", "D")

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from helpers.clean.distinct import per_distinct
+from helpers.standardise.distinct import per_distinct
 from helpers.text import fold_text
 
 _FEMALE = """f female woman women w fem feminine femenino femenina feminino feminina mujer mulher
